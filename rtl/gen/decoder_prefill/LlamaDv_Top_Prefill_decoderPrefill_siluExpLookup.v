@@ -10,7 +10,7 @@ module LlamaDv_Top_Prefill_decoderPrefill_siluExpLookup
       // Outputs
     , output wire [223:0] result
     );
-  // src/LlamaDv/Decoder.hs:440:1-9
+  // src/LlamaDv/Decoder.hs:473:1-9
   wire signed [31:0] c$lo_app_arg;
   wire signed [31:0] c$app_arg;
   // src/LlamaDv/Numerics.hs:73:1-8
@@ -19,7 +19,7 @@ module LlamaDv_Top_Prefill_decoderPrefill_siluExpLookup
   wire [5:0] result_0;
   wire [5:0] c$app_arg_0;
   wire [6:0] result_1;
-  // src/LlamaDv/Decoder.hs:440:1-9
+  // src/LlamaDv/Decoder.hs:473:1-9
   wire signed [63:0] lo;
   wire [8:0] c$i_256;
   wire [8223:0] c$vecFlat;

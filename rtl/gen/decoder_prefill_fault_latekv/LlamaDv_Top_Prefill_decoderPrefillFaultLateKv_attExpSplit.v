@@ -10,14 +10,14 @@ module LlamaDv_Top_Prefill_decoderPrefillFaultLateKv_attExpSplit
       // Outputs
     , output wire [447:0] result
     );
-  // src/LlamaDv/Decoder.hs:429:1-8
+  // src/LlamaDv/Decoder.hs:462:1-8
   wire signed [63:0] t1;
-  // src/LlamaDv/Decoder.hs:429:1-8
+  // src/LlamaDv/Decoder.hs:462:1-8
   wire signed [63:0] f;
   wire [223:0] result_0;
-  // src/LlamaDv/Decoder.hs:429:1-8
+  // src/LlamaDv/Decoder.hs:462:1-8
   wire signed [63:0] t1_0;
-  // src/LlamaDv/Decoder.hs:429:1-8
+  // src/LlamaDv/Decoder.hs:462:1-8
   wire signed [63:0] f_0;
   wire [223:0] result_1;
   wire signed [63:0] c$s;

@@ -17,21 +17,21 @@ module LlamaDv_Top_Prefill_decoderPrefillFaultLateKv_macQuant
   wire [6:0] result_1;
   wire signed [63:0] c$app_arg_0;
   reg signed [63:0] c$case_alt_0;
-  // src/LlamaDv/Decoder.hs:810:1-8
+  // src/LlamaDv/Decoder.hs:844:1-8
   wire signed [63:0] wild2;
-  // src/LlamaDv/Decoder.hs:810:1-8
+  // src/LlamaDv/Decoder.hs:844:1-8
   wire signed [63:0] c$wild2_app_arg;
   wire [5:0] c$case_alt_1;
   wire [5:0] result_2;
-  // src/LlamaDv/Decoder.hs:810:1-8
+  // src/LlamaDv/Decoder.hs:844:1-8
   wire signed [63:0] wild2_0;
-  // src/LlamaDv/Decoder.hs:810:1-8
+  // src/LlamaDv/Decoder.hs:844:1-8
   wire signed [63:0] c$wild2_app_arg_0;
-  // src/LlamaDv/Decoder.hs:801:1-5
+  // src/LlamaDv/Decoder.hs:835:1-5
   wire signed [15:0] s;
   wire [5:0] c$case_alt_2;
   wire [5:0] result_3;
-  // src/LlamaDv/Decoder.hs:810:1-8
+  // src/LlamaDv/Decoder.hs:844:1-8
   wire signed [15:0] q;
   wire signed [63:0] c$app_arg_1;
   wire [15:0] c$bv;

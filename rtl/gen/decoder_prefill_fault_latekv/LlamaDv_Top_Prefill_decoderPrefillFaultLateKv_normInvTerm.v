@@ -8,13 +8,65 @@ module LlamaDv_Top_Prefill_decoderPrefillFaultLateKv_normInvTerm
     , input signed [31:0] y2
 
       // Outputs
-    , output wire signed [63:0] result
+    , output wire [255:0] result
     );
-  wire signed [95:0] c$app_arg;
+  // src/LlamaDv/Decoder.hs:371:1-11
+  wire signed [14:0] c$ds1_case_alt;
+  // src/LlamaDv/Decoder.hs:371:1-11
+  wire signed [14:0] c$ds3_case_alt;
+  wire signed [29:0] c$app_arg;
+  // src/LlamaDv/Decoder.hs:371:1-11
+  wire signed [17:0] c$ds4_case_alt;
+  wire signed [32:0] c$app_arg_0;
+  // src/LlamaDv/Decoder.hs:371:1-11
+  wire signed [17:0] c$ds5_case_alt;
+  wire signed [32:0] c$app_arg_1;
+  wire signed [35:0] c$app_arg_2;
+  // src/LlamaDv/Decoder.hs:371:1-11
+  wire [14:0] xh;
+  // src/LlamaDv/Decoder.hs:371:1-11
+  wire [14:0] xh_0;
+  // src/LlamaDv/Decoder.hs:371:1-11
+  wire [16:0] xl;
+  // src/LlamaDv/Decoder.hs:371:1-11
+  wire [16:0] xl_0;
+  // src/LlamaDv/Decoder.hs:371:1-11
+  wire [31:0] ds2;
+  // src/LlamaDv/Decoder.hs:371:1-11
+  wire [31:0] ds;
 
-  assign c$app_arg = mr * y2;
+  assign c$ds1_case_alt = $signed(xh);
 
-  assign result = (($signed({c$app_arg[96-1],c$app_arg[0+:(64-1)]})) + 64'sd524288) >>> 64'sd20;
+  assign c$ds3_case_alt = $signed(xh_0);
+
+  assign c$app_arg = c$ds3_case_alt * c$ds1_case_alt;
+
+  assign c$ds4_case_alt = $signed(({1'b0,xl}));
+
+  assign c$app_arg_0 = c$ds3_case_alt * c$ds4_case_alt;
+
+  assign c$ds5_case_alt = $signed(({1'b0,xl_0}));
+
+  assign c$app_arg_1 = c$ds5_case_alt * c$ds1_case_alt;
+
+  assign c$app_arg_2 = c$ds5_case_alt * c$ds4_case_alt;
+
+  assign result = {$signed({{(64-30) {c$app_arg[30-1]}},c$app_arg}),
+                   $signed({{(64-33) {c$app_arg_0[33-1]}},c$app_arg_0}),
+                   $signed({{(64-33) {c$app_arg_1[33-1]}},c$app_arg_1}),
+                   $signed({{(64-36) {c$app_arg_2[36-1]}},c$app_arg_2})};
+
+  assign xh = ds[31:17];
+
+  assign xh_0 = ds2[31:17];
+
+  assign xl = ds[16:0];
+
+  assign xl_0 = ds2[16:0];
+
+  assign ds2 = ((($unsigned(($signed({mr[64-1],mr[0+:(32-1)]}))))));
+
+  assign ds = ((($unsigned(y2))));
 
 
 endmodule

@@ -10,9 +10,9 @@ module LlamaDv_Top_Prefill_decoderPrefillFaultLateKv_siluExpSplit
       // Outputs
     , output wire [223:0] result
     );
-  // src/LlamaDv/Decoder.hs:429:1-8
+  // src/LlamaDv/Decoder.hs:462:1-8
   wire signed [63:0] t1;
-  // src/LlamaDv/Decoder.hs:429:1-8
+  // src/LlamaDv/Decoder.hs:462:1-8
   wire signed [63:0] f;
   wire signed [63:0] c$s;
   wire [63:0] c$bv;

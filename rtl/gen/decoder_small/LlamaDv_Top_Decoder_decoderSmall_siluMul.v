@@ -4,35 +4,35 @@
 `timescale 100fs/100fs
 module LlamaDv_Top_Decoder_decoderSmall_siluMul
     ( // Inputs
-      input signed [31:0] c$arg
-    , input signed [31:0] c$arg_0
+      input signed [31:0] eta
+    , input signed [31:0] eta1
 
       // Outputs
     , output wire [255:0] result
     );
-  // src/LlamaDv/Decoder.hs:298:1-9
+  // src/LlamaDv/Decoder.hs:415:1-7
   wire signed [14:0] c$ds1_case_alt;
-  // src/LlamaDv/Decoder.hs:298:1-9
+  // src/LlamaDv/Decoder.hs:415:1-7
   wire signed [14:0] c$ds3_case_alt;
   wire signed [29:0] c$app_arg;
-  // src/LlamaDv/Decoder.hs:298:1-9
+  // src/LlamaDv/Decoder.hs:415:1-7
   wire signed [17:0] c$ds4_case_alt;
   wire signed [32:0] c$app_arg_0;
-  // src/LlamaDv/Decoder.hs:298:1-9
+  // src/LlamaDv/Decoder.hs:415:1-7
   wire signed [17:0] c$ds5_case_alt;
   wire signed [32:0] c$app_arg_1;
   wire signed [35:0] c$app_arg_2;
-  // src/LlamaDv/Decoder.hs:298:1-9
+  // src/LlamaDv/Decoder.hs:415:1-7
   wire [14:0] xh;
-  // src/LlamaDv/Decoder.hs:298:1-9
+  // src/LlamaDv/Decoder.hs:415:1-7
   wire [14:0] xh_0;
-  // src/LlamaDv/Decoder.hs:298:1-9
+  // src/LlamaDv/Decoder.hs:415:1-7
   wire [16:0] xl;
-  // src/LlamaDv/Decoder.hs:298:1-9
+  // src/LlamaDv/Decoder.hs:415:1-7
   wire [16:0] xl_0;
-  // src/LlamaDv/Decoder.hs:298:1-9
+  // src/LlamaDv/Decoder.hs:415:1-7
   wire [31:0] ds2;
-  // src/LlamaDv/Decoder.hs:298:1-9
+  // src/LlamaDv/Decoder.hs:415:1-7
   wire [31:0] ds;
 
   assign c$ds1_case_alt = $signed(xh);
@@ -64,9 +64,9 @@ module LlamaDv_Top_Decoder_decoderSmall_siluMul
 
   assign xl_0 = ds2[16:0];
 
-  assign ds2 = ((($unsigned(c$arg))));
+  assign ds2 = ((($unsigned(eta))));
 
-  assign ds = ((($unsigned(c$arg_0))));
+  assign ds = ((($unsigned(eta1))));
 
 
 endmodule

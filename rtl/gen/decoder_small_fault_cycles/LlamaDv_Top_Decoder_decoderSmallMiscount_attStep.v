@@ -44,7 +44,7 @@ module LlamaDv_Top_Decoder_decoderSmallMiscount_attStep
     , input [1023:0] c$bindCsr_36
     , input [6:0] c$bindCsr_37
     , input signed [31:0] c$bindCsr_38
-    , input signed [31:0] c$bindCsr_39
+    , input [127:0] c$bindCsr_39
     , input signed [31:0] c$bindCsr_40
     , input [223:0] c$bindCsr_41
     , input signed [31:0] c$bindCsr_42
@@ -64,87 +64,94 @@ module LlamaDv_Top_Decoder_decoderSmallMiscount_attStep
     , input signed [63:0] c$bindCsr_56
     , input signed [31:0] c$bindCsr_57
     , input signed [31:0] c$bindCsr_58
+    , input signed [31:0] c$bindCsr_59
+    , input [255:0] c$bindCsr_60
+    , input signed [63:0] c$bindCsr_61
+    , input [255:0] c$bindCsr_62
+    , input signed [63:0] c$bindCsr_63
+    , input [511:0] c$bindCsr_64
+    , input [255:0] c$bindCsr_65
     , input [269:0] ds
 
       // Outputs
-    , output reg [5392:0] result
+    , output reg [6928:0] result
     );
   wire [1023:0] c$app_arg;
-  // src/LlamaDv/Decoder.hs:673:1-7
-  wire [2111:0] ds62;
-  // src/LlamaDv/Decoder.hs:673:1-7
-  wire [2111:0] ds62_0;
-  // src/LlamaDv/Decoder.hs:673:1-7
+  // src/LlamaDv/Decoder.hs:707:1-7
+  wire [2111:0] ds69;
+  // src/LlamaDv/Decoder.hs:707:1-7
+  wire [2111:0] ds69_0;
+  // src/LlamaDv/Decoder.hs:707:1-7
   wire [127:0] vm;
   wire [6:0] c$app_arg_0;
-  // src/LlamaDv/Decoder.hs:673:1-7
+  // src/LlamaDv/Decoder.hs:707:1-7
   wire signed [6:0] ev;
-  // src/LlamaDv/Decoder.hs:673:1-7
+  // src/LlamaDv/Decoder.hs:707:1-7
   wire [223:0] ea;
-  // src/LlamaDv/Decoder.hs:673:1-7
+  // src/LlamaDv/Decoder.hs:707:1-7
   wire [223:0] eb;
   wire [447:0] c$case_scrut;
-  // src/LlamaDv/Decoder.hs:673:1-7
+  // src/LlamaDv/Decoder.hs:707:1-7
   wire [223:0] ea_0;
-  // src/LlamaDv/Decoder.hs:673:1-7
+  // src/LlamaDv/Decoder.hs:707:1-7
   wire [223:0] eb_0;
   wire [447:0] c$case_scrut_0;
-  // src/LlamaDv/Decoder.hs:673:1-7
+  // src/LlamaDv/Decoder.hs:707:1-7
   wire [223:0] ea_1;
-  // src/LlamaDv/Decoder.hs:673:1-7
+  // src/LlamaDv/Decoder.hs:707:1-7
   wire [223:0] eb_1;
   wire [447:0] c$case_scrut_1;
-  // src/LlamaDv/Decoder.hs:673:1-7
+  // src/LlamaDv/Decoder.hs:707:1-7
   wire [223:0] ea_2;
-  // src/LlamaDv/Decoder.hs:673:1-7
+  // src/LlamaDv/Decoder.hs:707:1-7
   wire [223:0] eb_2;
   wire [447:0] c$case_scrut_2;
-  // src/LlamaDv/Decoder.hs:673:1-7
+  // src/LlamaDv/Decoder.hs:707:1-7
   wire [223:0] ea_3;
-  // src/LlamaDv/Decoder.hs:673:1-7
+  // src/LlamaDv/Decoder.hs:707:1-7
   wire [223:0] eb_3;
   wire [447:0] c$case_scrut_3;
-  // src/LlamaDv/Decoder.hs:673:1-7
+  // src/LlamaDv/Decoder.hs:707:1-7
   wire [223:0] eb_4;
-  // src/LlamaDv/Decoder.hs:673:1-7
+  // src/LlamaDv/Decoder.hs:707:1-7
   wire [223:0] ea_4;
   wire [447:0] c$case_scrut_4;
-  // src/LlamaDv/Decoder.hs:673:1-7
+  // src/LlamaDv/Decoder.hs:707:1-7
   wire [223:0] eb_5;
-  // src/LlamaDv/Decoder.hs:673:1-7
+  // src/LlamaDv/Decoder.hs:707:1-7
   wire [223:0] ea_5;
   wire [447:0] c$case_scrut_5;
-  // src/LlamaDv/Decoder.hs:673:1-7
+  // src/LlamaDv/Decoder.hs:707:1-7
   wire [4:0] next;
-  // src/LlamaDv/Decoder.hs:673:1-7
+  // src/LlamaDv/Decoder.hs:707:1-7
   wire signed [31:0] db;
-  // src/LlamaDv/Decoder.hs:673:1-7
+  // src/LlamaDv/Decoder.hs:707:1-7
   wire signed [31:0] da;
   wire [4:0] c$case_alt;
-  // src/LlamaDv/Decoder.hs:673:1-7
+  // src/LlamaDv/Decoder.hs:707:1-7
   wire  grew;
-  // src/LlamaDv/Decoder.hs:673:1-7
-  wire [96:0] ds62_1;
+  // src/LlamaDv/Decoder.hs:707:1-7
+  wire [96:0] ds69_1;
   wire signed [31:0] c$app_arg_1;
   wire signed [31:0] c$app_arg_2;
   wire signed [63:0] c$app_arg_3;
   wire [6:0] c$app_arg_4;
-  // src/LlamaDv/Decoder.hs:673:1-7
+  // src/LlamaDv/Decoder.hs:707:1-7
   wire signed [6:0] ke;
   wire signed [31:0] c$app_arg_5;
   wire [255:0] c$app_arg_6;
-  // src/LlamaDv/Decoder.hs:673:1-7
+  // src/LlamaDv/Decoder.hs:707:1-7
   wire [127:0] km;
-  // src/LlamaDv/Decoder.hs:673:1-7
-  wire [543:0] ds65;
-  // src/LlamaDv/Decoder.hs:673:1-7
-  wire signed [31:0] c$ds65_case_alt;
-  // src/LlamaDv/Decoder.hs:673:1-7
-  wire  c$ds65_app_arg;
+  // src/LlamaDv/Decoder.hs:707:1-7
+  wire [543:0] ds72;
+  // src/LlamaDv/Decoder.hs:707:1-7
+  wire signed [31:0] c$ds72_case_alt;
+  // src/LlamaDv/Decoder.hs:707:1-7
+  wire  c$ds72_app_arg;
   wire [4:0] c$app_arg_7;
   wire signed [63:0] c$s;
-  wire signed [31:0] ds62_fun_arg;
-  wire signed [31:0] ds62_fun_arg_0;
+  wire signed [31:0] ds69_fun_arg;
+  wire signed [31:0] ds69_fun_arg_0;
   wire signed [63:0] c$s_0;
 
   always @(*) begin
@@ -169,7 +176,9 @@ module LlamaDv_Top_Decoder_decoderSmallMiscount_attStep
                        c$bindCsr_48,   c$bindCsr_49,   c$bindCsr_50,
                        c$bindCsr_51,   c$bindCsr_52,   c$bindCsr_53,
                        c$bindCsr_54,   c$bindCsr_55,   c$bindCsr_56,
-                       c$bindCsr_57,   c$bindCsr_58};
+                       c$bindCsr_57,   c$bindCsr_58,   c$bindCsr_59,
+                       c$bindCsr_60,   c$bindCsr_61,   c$bindCsr_62,
+                       c$bindCsr_63,   c$bindCsr_64,   c$bindCsr_65};
       5'd1 : result = {5'd10,   c$bindCsr,
                        c$bindCsr_0,   c$bindCsr_1,   c$bindCsr_2,
                        c$bindCsr_3,   c$bindCsr_4,   c$bindCsr_5,
@@ -190,7 +199,9 @@ module LlamaDv_Top_Decoder_decoderSmallMiscount_attStep
                        c$bindCsr_48,   c$bindCsr_49,   c$bindCsr_50,
                        c$bindCsr_51,   c$bindCsr_52,   c$bindCsr_53,
                        c$bindCsr_54,   c$bindCsr_55,   c$bindCsr_56,
-                       c$bindCsr_57,   c$bindCsr_58};
+                       c$bindCsr_57,   c$bindCsr_58,   c$bindCsr_59,
+                       c$bindCsr_60,   c$bindCsr_61,   c$bindCsr_62,
+                       c$bindCsr_63,   c$bindCsr_64,   c$bindCsr_65};
       5'd2 : result = {5'd10,   c$bindCsr,
                        c$bindCsr_0,   c$bindCsr_1,   c$bindCsr_2,
                        c$bindCsr_3,   c$bindCsr_4,   c$bindCsr_5,
@@ -211,7 +222,9 @@ module LlamaDv_Top_Decoder_decoderSmallMiscount_attStep
                        c$bindCsr_48,   c$bindCsr_49,   c$bindCsr_50,
                        c$bindCsr_51,   c$bindCsr_52,   c$bindCsr_53,
                        c$bindCsr_54,   c$bindCsr_55,   c$bindCsr_56,
-                       c$bindCsr_57,   c$bindCsr_58};
+                       c$bindCsr_57,   c$bindCsr_58,   c$bindCsr_59,
+                       c$bindCsr_60,   c$bindCsr_61,   c$bindCsr_62,
+                       c$bindCsr_63,   c$bindCsr_64,   c$bindCsr_65};
       5'd3 : result = {5'd10,   c$bindCsr,
                        c$bindCsr_0,   c$bindCsr_1,   c$bindCsr_2,
                        c$bindCsr_3,   c$bindCsr_4,   c$bindCsr_5,
@@ -232,7 +245,9 @@ module LlamaDv_Top_Decoder_decoderSmallMiscount_attStep
                        c$bindCsr_48,   c$bindCsr_49,   c$bindCsr_50,
                        c$bindCsr_51,   c$bindCsr_52,   c$bindCsr_53,
                        c$bindCsr_54,   c$bindCsr_55,   c$bindCsr_56,
-                       c$bindCsr_57,   c$bindCsr_58};
+                       c$bindCsr_57,   c$bindCsr_58,   c$bindCsr_59,
+                       c$bindCsr_60,   c$bindCsr_61,   c$bindCsr_62,
+                       c$bindCsr_63,   c$bindCsr_64,   c$bindCsr_65};
       5'd4 : result = {5'd10,   c$bindCsr,
                        c$bindCsr_0,   c$bindCsr_1,   c$bindCsr_2,
                        c$bindCsr_3,   c$bindCsr_4,   c$bindCsr_5,
@@ -253,7 +268,9 @@ module LlamaDv_Top_Decoder_decoderSmallMiscount_attStep
                        c$bindCsr_48,   c$bindCsr_49,   c$bindCsr_50,
                        c$bindCsr_51,   c$bindCsr_52,   c$bindCsr_53,
                        c$bindCsr_54,   c$bindCsr_55,   c$bindCsr_56,
-                       c$bindCsr_57,   c$bindCsr_58};
+                       c$bindCsr_57,   c$bindCsr_58,   c$bindCsr_59,
+                       c$bindCsr_60,   c$bindCsr_61,   c$bindCsr_62,
+                       c$bindCsr_63,   c$bindCsr_64,   c$bindCsr_65};
       5'd5 : result = {5'd10,   c$bindCsr,
                        c$bindCsr_0,   c$bindCsr_1,   c$bindCsr_2,
                        c$bindCsr_3,   c$bindCsr_4,   c$bindCsr_5,
@@ -262,7 +279,7 @@ module LlamaDv_Top_Decoder_decoderSmallMiscount_attStep
                        c$bindCsr_12,   c$bindCsr_13,   c$bindCsr_14,
                        c$bindCsr_15,   c$bindCsr_16,   c$bindCsr_17,
                        c$bindCsr_18,   c$bindCsr_19,   c$bindCsr_20,
-                       c$bindCsr_21,   {$signed(ds62_1[96:65]),
+                       c$bindCsr_21,   {$signed(ds69_1[96:65]),
                                         $signed(c$bindCsr_22[543:512]),
                                         c$bindCsr_22[511:0]},
                        c$bindCsr_23 + c$case_alt,   c$bindCsr_24,
@@ -280,7 +297,10 @@ module LlamaDv_Top_Decoder_decoderSmallMiscount_attStep
                        c$bindCsr_47,   c$bindCsr_48,   c$bindCsr_49,
                        c$bindCsr_50,   c$bindCsr_51,   c$bindCsr_52,
                        c$bindCsr_53,   c$bindCsr_54,   c$bindCsr_55,
-                       c$bindCsr_56,   c$bindCsr_57,   c$bindCsr_58};
+                       c$bindCsr_56,   c$bindCsr_57,   c$bindCsr_58,
+                       c$bindCsr_59,   c$bindCsr_60,   c$bindCsr_61,
+                       c$bindCsr_62,   c$bindCsr_63,   c$bindCsr_64,
+                       c$bindCsr_65};
       5'd6 : result = {5'd10,   c$bindCsr,
                        c$bindCsr_0,   c$bindCsr_1,   c$bindCsr_2,
                        c$bindCsr_3,   c$bindCsr_4,   c$bindCsr_5,
@@ -301,7 +321,9 @@ module LlamaDv_Top_Decoder_decoderSmallMiscount_attStep
                        c$bindCsr_49,   c$bindCsr_50,   c$bindCsr_51,
                        c$bindCsr_52,   c$bindCsr_53,   c$bindCsr_54,
                        c$bindCsr_55,   c$bindCsr_56,   c$bindCsr_57,
-                       c$bindCsr_58};
+                       c$bindCsr_58,   c$bindCsr_59,   c$bindCsr_60,
+                       c$bindCsr_61,   c$bindCsr_62,   c$bindCsr_63,
+                       c$bindCsr_64,   c$bindCsr_65};
       5'd7 : result = {5'd10,   c$bindCsr,
                        c$bindCsr_0,   c$bindCsr_1,   c$bindCsr_2,
                        c$bindCsr_3,   c$bindCsr_4,   c$bindCsr_5,
@@ -322,7 +344,9 @@ module LlamaDv_Top_Decoder_decoderSmallMiscount_attStep
                        c$bindCsr_49,   c$bindCsr_50,   c$bindCsr_51,
                        c$bindCsr_52,   c$bindCsr_53,   c$bindCsr_54,
                        c$bindCsr_55,   c$bindCsr_56,   c$bindCsr_57,
-                       c$bindCsr_58};
+                       c$bindCsr_58,   c$bindCsr_59,   c$bindCsr_60,
+                       c$bindCsr_61,   c$bindCsr_62,   c$bindCsr_63,
+                       c$bindCsr_64,   c$bindCsr_65};
       5'd8 : result = {5'd10,   c$bindCsr,
                        c$bindCsr_0,   c$bindCsr_1,   c$bindCsr_2,
                        c$bindCsr_3,   c$bindCsr_4,   c$bindCsr_5,
@@ -343,7 +367,9 @@ module LlamaDv_Top_Decoder_decoderSmallMiscount_attStep
                        c$bindCsr_49,   c$bindCsr_50,   c$bindCsr_51,
                        c$bindCsr_52,   c$bindCsr_53,   c$bindCsr_54,
                        c$bindCsr_55,   c$bindCsr_56,   c$bindCsr_57,
-                       c$bindCsr_58};
+                       c$bindCsr_58,   c$bindCsr_59,   c$bindCsr_60,
+                       c$bindCsr_61,   c$bindCsr_62,   c$bindCsr_63,
+                       c$bindCsr_64,   c$bindCsr_65};
       5'd9 : result = {5'd10,   c$bindCsr,
                        c$bindCsr_0,   c$bindCsr_1,   c$bindCsr_2,
                        c$bindCsr_3,   c$bindCsr_4,   c$bindCsr_5,
@@ -364,7 +390,9 @@ module LlamaDv_Top_Decoder_decoderSmallMiscount_attStep
                        c$bindCsr_49,   c$bindCsr_50,   c$bindCsr_51,
                        c$bindCsr_52,   c$bindCsr_53,   c$bindCsr_54,
                        c$bindCsr_55,   c$bindCsr_56,   c$bindCsr_57,
-                       c$bindCsr_58};
+                       c$bindCsr_58,   c$bindCsr_59,   c$bindCsr_60,
+                       c$bindCsr_61,   c$bindCsr_62,   c$bindCsr_63,
+                       c$bindCsr_64,   c$bindCsr_65};
       5'd10 : result = {5'd10,   c$bindCsr,
                         c$bindCsr_0,   c$bindCsr_1,   c$bindCsr_2,
                         c$bindCsr_3,   c$bindCsr_4,   c$bindCsr_5,
@@ -385,7 +413,9 @@ module LlamaDv_Top_Decoder_decoderSmallMiscount_attStep
                         c$bindCsr_49,   c$bindCsr_50,   c$bindCsr_51,
                         c$bindCsr_52,   c$bindCsr_53,   c$bindCsr_54,
                         c$bindCsr_55,   c$bindCsr_56,   c$bindCsr_57,
-                        c$bindCsr_58};
+                        c$bindCsr_58,   c$bindCsr_59,   c$bindCsr_60,
+                        c$bindCsr_61,   c$bindCsr_62,   c$bindCsr_63,
+                        c$bindCsr_64,   c$bindCsr_65};
       5'd11 : result = {5'd10,   c$bindCsr,
                         c$bindCsr_0,   c$bindCsr_1,   c$bindCsr_2,
                         c$bindCsr_3,   c$bindCsr_4,   c$bindCsr_5,
@@ -406,7 +436,9 @@ module LlamaDv_Top_Decoder_decoderSmallMiscount_attStep
                         c$bindCsr_49,   c$bindCsr_50,   c$bindCsr_51,
                         c$bindCsr_52,   c$bindCsr_53,   c$bindCsr_54,
                         c$bindCsr_55,   c$bindCsr_56,   c$bindCsr_57,
-                        c$bindCsr_58};
+                        c$bindCsr_58,   c$bindCsr_59,   c$bindCsr_60,
+                        c$bindCsr_61,   c$bindCsr_62,   c$bindCsr_63,
+                        c$bindCsr_64,   c$bindCsr_65};
       5'd12 : result = {5'd10,   c$bindCsr,
                         c$bindCsr_0,   c$bindCsr_1,   c$bindCsr_2,
                         c$bindCsr_3,   c$bindCsr_4,   c$bindCsr_5,
@@ -427,7 +459,9 @@ module LlamaDv_Top_Decoder_decoderSmallMiscount_attStep
                         c$bindCsr_49,   c$bindCsr_50,   c$bindCsr_51,
                         c$bindCsr_52,   c$bindCsr_53,   c$bindCsr_54,
                         c$bindCsr_55,   c$bindCsr_56,   c$bindCsr_57,
-                        c$bindCsr_58};
+                        c$bindCsr_58,   c$bindCsr_59,   c$bindCsr_60,
+                        c$bindCsr_61,   c$bindCsr_62,   c$bindCsr_63,
+                        c$bindCsr_64,   c$bindCsr_65};
       5'd13 : result = {5'd10,   c$bindCsr,
                         c$bindCsr_0,   c$bindCsr_1,   c$bindCsr_2,
                         c$bindCsr_3,   c$bindCsr_4,   c$bindCsr_5,
@@ -440,8 +474,8 @@ module LlamaDv_Top_Decoder_decoderSmallMiscount_attStep
                         c$bindCsr_24,   c$bindCsr_25,   c$bindCsr_26,
                         next,   c$bindCsr_28,   c$bindCsr_29,
                         c$app_arg_0,   c$bindCsr_31,   c$bindCsr_32,
-                        c$bindCsr_33,   $signed(ds62_0[2111:2048]),
-                        ds62_0[2047:1024],   ds62_0[1023:0],
+                        c$bindCsr_33,   $signed(ds69_0[2111:2048]),
+                        ds69_0[2047:1024],   ds69_0[1023:0],
                         c$bindCsr_37,   c$bindCsr_38,   c$bindCsr_39,
                         c$bindCsr_40,   c$bindCsr_41,   c$bindCsr_42,
                         c$bindCsr_43,   c$bindCsr_44,   c$bindCsr_45,
@@ -449,7 +483,9 @@ module LlamaDv_Top_Decoder_decoderSmallMiscount_attStep
                         c$bindCsr_49,   c$bindCsr_50,   c$bindCsr_51,
                         c$bindCsr_52,   c$bindCsr_53,   c$bindCsr_54,
                         c$bindCsr_55,   c$bindCsr_56,   c$bindCsr_57,
-                        c$bindCsr_58};
+                        c$bindCsr_58,   c$bindCsr_59,   c$bindCsr_60,
+                        c$bindCsr_61,   c$bindCsr_62,   c$bindCsr_63,
+                        c$bindCsr_64,   c$bindCsr_65};
       5'd14 : result = {5'd10,   c$bindCsr,
                         c$bindCsr_0,   c$bindCsr_1,   c$bindCsr_2,
                         c$bindCsr_3,   c$bindCsr_4,   c$bindCsr_5,
@@ -462,8 +498,8 @@ module LlamaDv_Top_Decoder_decoderSmallMiscount_attStep
                         c$bindCsr_24,   c$bindCsr_25,   c$bindCsr_26,
                         next,   c$bindCsr_28,   c$bindCsr_29,
                         c$bindCsr_30,   c$bindCsr_31,   c$bindCsr_32,
-                        c$bindCsr_33,   $signed(ds62[2111:2048]),
-                        ds62[2047:1024],   ds62[1023:0],
+                        c$bindCsr_33,   $signed(ds69[2111:2048]),
+                        ds69[2047:1024],   ds69[1023:0],
                         c$bindCsr_37,   c$bindCsr_38,   c$bindCsr_39,
                         c$bindCsr_40,   c$bindCsr_41,   c$bindCsr_42,
                         c$bindCsr_43,   c$bindCsr_44,   c$bindCsr_45,
@@ -471,7 +507,9 @@ module LlamaDv_Top_Decoder_decoderSmallMiscount_attStep
                         c$bindCsr_49,   c$bindCsr_50,   c$bindCsr_51,
                         c$bindCsr_52,   c$bindCsr_53,   c$bindCsr_54,
                         c$bindCsr_55,   c$bindCsr_56,   c$bindCsr_57,
-                        c$bindCsr_58};
+                        c$bindCsr_58,   c$bindCsr_59,   c$bindCsr_60,
+                        c$bindCsr_61,   c$bindCsr_62,   c$bindCsr_63,
+                        c$bindCsr_64,   c$bindCsr_65};
       5'd15 : result = {5'd10,   c$bindCsr,
                         c$bindCsr_0,   c$bindCsr_1,   c$bindCsr_2,
                         c$bindCsr_3,   c$bindCsr_4,   c$bindCsr_5,
@@ -492,7 +530,9 @@ module LlamaDv_Top_Decoder_decoderSmallMiscount_attStep
                         c$bindCsr_48,   c$bindCsr_49,   c$bindCsr_50,
                         c$bindCsr_51,   c$bindCsr_52,   c$bindCsr_53,
                         c$bindCsr_54,   c$bindCsr_55,   c$bindCsr_56,
-                        c$bindCsr_57,   c$bindCsr_58};
+                        c$bindCsr_57,   c$bindCsr_58,   c$bindCsr_59,
+                        c$bindCsr_60,   c$bindCsr_61,   c$bindCsr_62,
+                        c$bindCsr_63,   c$bindCsr_64,   c$bindCsr_65};
       default : result = {c$app_arg_7,   c$bindCsr,
                           c$bindCsr_0,   c$bindCsr_1,   c$bindCsr_2,
                           c$bindCsr_3,   c$bindCsr_4,   c$bindCsr_5,
@@ -503,7 +543,7 @@ module LlamaDv_Top_Decoder_decoderSmallMiscount_attStep
                           c$bindCsr_18,   c$bindCsr_19,   c$bindCsr_20,
                           c$bindCsr_21 + 4'd1,
                           {$signed(c$bindCsr_22[575:544]),
-                           $signed(ds65[543:512]),   ds65[511:0]},
+                           $signed(ds72[543:512]),   ds72[511:0]},
                           c$bindCsr_23,   c$bindCsr_24,   c$bindCsr_25,
                           c$bindCsr_26,   5'd0,   c$bindCsr_28,
                           c$bindCsr_29,   c$bindCsr_30,   c$bindCsr_31,
@@ -515,7 +555,10 @@ module LlamaDv_Top_Decoder_decoderSmallMiscount_attStep
                           c$bindCsr_47,   c$bindCsr_48,   c$bindCsr_49,
                           c$bindCsr_50,   c$bindCsr_51,   c$bindCsr_52,
                           c$bindCsr_53,   c$bindCsr_54,   c$bindCsr_55,
-                          c$bindCsr_56,   c$bindCsr_57,   c$bindCsr_58};
+                          c$bindCsr_56,   c$bindCsr_57,   c$bindCsr_58,
+                          c$bindCsr_59,   c$bindCsr_60,   c$bindCsr_61,
+                          c$bindCsr_62,   c$bindCsr_63,   c$bindCsr_64,
+                          c$bindCsr_65};
     endcase
   end
 
@@ -524,8 +567,8 @@ module LlamaDv_Top_Decoder_decoderSmallMiscount_attStep
     , .av (c$bindCsr_30)
     , .eta (c$bindCsr_36) );
 
-  LlamaDv_Top_Decoder_decoderSmallMiscount_attRound LlamaDv_Top_Decoder_decoderSmallMiscount_attRound_ds62
-    ( .result (ds62)
+  LlamaDv_Top_Decoder_decoderSmallMiscount_attRound LlamaDv_Top_Decoder_decoderSmallMiscount_attRound_ds69
+    ( .result (ds69)
     , .av (c$bindCsr_30)
     , .pd (c$bindCsr_34)
     , .pa (c$bindCsr_35)
@@ -533,15 +576,15 @@ module LlamaDv_Top_Decoder_decoderSmallMiscount_attStep
 
   assign c$s = $signed(c$bindCsr_32[70:7]);
 
-  assign ds62_fun_arg = $signed({c$s[64-1],c$s[0+:(32-1)]});
+  assign ds69_fun_arg = $signed({c$s[64-1],c$s[0+:(32-1)]});
 
-  LlamaDv_Top_Decoder_decoderSmallMiscount_attWeigh LlamaDv_Top_Decoder_decoderSmallMiscount_attWeigh_ds62_0
-    ( .result (ds62_0)
-    , .first (c$ds65_app_arg)
+  LlamaDv_Top_Decoder_decoderSmallMiscount_attWeigh LlamaDv_Top_Decoder_decoderSmallMiscount_attWeigh_ds69_0
+    ( .result (ds69_0)
+    , .first (c$ds72_app_arg)
     , .st (c$bindCsr_22)
     , .vm (vm)
-    , .a (ds62_fun_arg)
-    , .b (c$ds65_case_alt) );
+    , .a (ds69_fun_arg)
+    , .b (c$ds72_case_alt) );
 
   assign vm = ds[134:7];
 
@@ -615,20 +658,20 @@ module LlamaDv_Top_Decoder_decoderSmallMiscount_attStep
 
   assign next = c$bindCsr_27 + 5'd1;
 
-  assign db = $signed(ds62_1[32:1]);
+  assign db = $signed(ds69_1[32:1]);
 
-  assign da = $signed(ds62_1[64:33]);
+  assign da = $signed(ds69_1[64:33]);
 
   assign c$case_alt = grew ? 5'd1 : 5'd0;
 
-  assign grew = ds62_1[0:0];
+  assign grew = ds69_1[0:0];
 
-  assign ds62_fun_arg_0 = $signed(c$bindCsr_22[575:544]);
+  assign ds69_fun_arg_0 = $signed(c$bindCsr_22[575:544]);
 
-  LlamaDv_Top_Decoder_decoderSmallMiscount_attMax LlamaDv_Top_Decoder_decoderSmallMiscount_attMax_ds62_1
-    ( .result (ds62_1)
-    , .first (c$ds65_app_arg)
-    , .mx (ds62_fun_arg_0)
+  LlamaDv_Top_Decoder_decoderSmallMiscount_attMax LlamaDv_Top_Decoder_decoderSmallMiscount_attMax_ds69_1
+    ( .result (ds69_1)
+    , .first (c$ds72_app_arg)
+    , .mx (ds69_fun_arg_0)
     , .s (c$bindCsr_29) );
 
   LlamaDv_Top_Decoder_decoderSmallMiscount_attScale LlamaDv_Top_Decoder_decoderSmallMiscount_attScale_c$app_arg_1
@@ -661,19 +704,19 @@ module LlamaDv_Top_Decoder_decoderSmallMiscount_attStep
 
   assign km = ds[269:142];
 
-  LlamaDv_Top_Decoder_decoderSmallMiscount_attUpdate LlamaDv_Top_Decoder_decoderSmallMiscount_attUpdate_ds65
-    ( .result (ds65)
-    , .first (c$ds65_app_arg)
-    , .b (c$ds65_case_alt)
+  LlamaDv_Top_Decoder_decoderSmallMiscount_attUpdate LlamaDv_Top_Decoder_decoderSmallMiscount_attUpdate_ds72
+    ( .result (ds72)
+    , .first (c$ds72_app_arg)
+    , .b (c$ds72_case_alt)
     , .sd (c$bindCsr_34)
     , .sa (c$bindCsr_35)
     , .vt (c$bindCsr_36) );
 
   assign c$s_0 = $signed(c$bindCsr_33[70:7]);
 
-  assign c$ds65_case_alt = $signed({c$s_0[64-1],c$s_0[0+:(32-1)]});
+  assign c$ds72_case_alt = $signed({c$s_0[64-1],c$s_0[0+:(32-1)]});
 
-  assign c$ds65_app_arg = c$bindCsr_21 == 4'd0;
+  assign c$ds72_app_arg = c$bindCsr_21 == 4'd0;
 
   assign c$app_arg_7 = (c$bindCsr_21 == c$bindCsr_0) ? 5'd11 : 5'd10;
 

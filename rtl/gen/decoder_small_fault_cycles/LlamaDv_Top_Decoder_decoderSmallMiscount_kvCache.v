@@ -13,9 +13,9 @@ module LlamaDv_Top_Decoder_decoderSmallMiscount_kvCache
     , output reg [269:0] result
     );
   wire  c$app_arg;
-  // src/LlamaDv/Decoder.hs:(1202,1)-(1204,98)
+  // src/LlamaDv/Decoder.hs:(1253,1)-(1255,98)
   wire [275:0] a1;
-  // src/LlamaDv/Decoder.hs:(1202,1)-(1204,98)
+  // src/LlamaDv/Decoder.hs:(1253,1)-(1255,98)
   wire [275:0] ds;
   wire [5:0] c$i_2175;
 

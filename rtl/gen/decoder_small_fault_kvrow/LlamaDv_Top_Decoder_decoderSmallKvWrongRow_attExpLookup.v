@@ -10,7 +10,7 @@ module LlamaDv_Top_Decoder_decoderSmallKvWrongRow_attExpLookup
       // Outputs
     , output wire [447:0] result
     );
-  // src/LlamaDv/Decoder.hs:440:1-9
+  // src/LlamaDv/Decoder.hs:473:1-9
   wire signed [31:0] c$lo_app_arg;
   wire signed [31:0] c$app_arg;
   // src/LlamaDv/Numerics.hs:73:1-8
@@ -20,9 +20,9 @@ module LlamaDv_Top_Decoder_decoderSmallKvWrongRow_attExpLookup
   wire [5:0] c$app_arg_0;
   wire [6:0] result_1;
   wire [223:0] result_2;
-  // src/LlamaDv/Decoder.hs:440:1-9
+  // src/LlamaDv/Decoder.hs:473:1-9
   wire signed [63:0] lo;
-  // src/LlamaDv/Decoder.hs:440:1-9
+  // src/LlamaDv/Decoder.hs:473:1-9
   wire signed [31:0] c$lo_app_arg_0;
   wire signed [31:0] c$app_arg_1;
   // src/LlamaDv/Numerics.hs:73:1-8
@@ -32,7 +32,7 @@ module LlamaDv_Top_Decoder_decoderSmallKvWrongRow_attExpLookup
   wire [5:0] c$app_arg_2;
   wire [6:0] result_4;
   wire [223:0] result_5;
-  // src/LlamaDv/Decoder.hs:440:1-9
+  // src/LlamaDv/Decoder.hs:473:1-9
   wire signed [63:0] lo_0;
   wire [8:0] c$i_256;
   wire [8223:0] c$vecFlat;

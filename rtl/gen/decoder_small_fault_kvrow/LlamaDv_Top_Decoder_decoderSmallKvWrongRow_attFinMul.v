@@ -8,13 +8,65 @@ module LlamaDv_Top_Decoder_decoderSmallKvWrongRow_attFinMul
     , input signed [31:0] x
 
       // Outputs
-    , output wire signed [63:0] result
+    , output wire [255:0] result
     );
-  wire signed [74:0] c$app_arg;
+  // src/LlamaDv/Decoder.hs:693:1-9
+  wire signed [25:0] c$ds1_case_alt;
+  // src/LlamaDv/Decoder.hs:693:1-9
+  wire signed [14:0] c$ds3_case_alt;
+  wire signed [40:0] c$app_arg;
+  // src/LlamaDv/Decoder.hs:693:1-9
+  wire signed [17:0] c$ds4_case_alt;
+  wire signed [32:0] c$app_arg_0;
+  // src/LlamaDv/Decoder.hs:693:1-9
+  wire signed [17:0] c$ds5_case_alt;
+  wire signed [43:0] c$app_arg_1;
+  wire signed [35:0] c$app_arg_2;
+  // src/LlamaDv/Decoder.hs:693:1-9
+  wire [25:0] xh;
+  // src/LlamaDv/Decoder.hs:693:1-9
+  wire [14:0] xh_0;
+  // src/LlamaDv/Decoder.hs:693:1-9
+  wire [16:0] xl;
+  // src/LlamaDv/Decoder.hs:693:1-9
+  wire [16:0] xl_0;
+  // src/LlamaDv/Decoder.hs:693:1-9
+  wire [31:0] ds2;
+  // src/LlamaDv/Decoder.hs:693:1-9
+  wire [42:0] ds;
 
-  assign c$app_arg = x * ($signed({r[64-1],r[0+:(43-1)]}));
+  assign c$ds1_case_alt = $signed(xh);
 
-  assign result = $signed({c$app_arg[75-1],c$app_arg[0+:(64-1)]});
+  assign c$ds3_case_alt = $signed(xh_0);
+
+  assign c$app_arg = c$ds3_case_alt * c$ds1_case_alt;
+
+  assign c$ds4_case_alt = $signed(({1'b0,xl}));
+
+  assign c$app_arg_0 = c$ds3_case_alt * c$ds4_case_alt;
+
+  assign c$ds5_case_alt = $signed(({1'b0,xl_0}));
+
+  assign c$app_arg_1 = c$ds5_case_alt * c$ds1_case_alt;
+
+  assign c$app_arg_2 = c$ds5_case_alt * c$ds4_case_alt;
+
+  assign result = {$signed({{(64-41) {c$app_arg[41-1]}},c$app_arg}),
+                   $signed({{(64-33) {c$app_arg_0[33-1]}},c$app_arg_0}),
+                   $signed({{(64-44) {c$app_arg_1[44-1]}},c$app_arg_1}),
+                   $signed({{(64-36) {c$app_arg_2[36-1]}},c$app_arg_2})};
+
+  assign xh = ds[42:17];
+
+  assign xh_0 = ds2[31:17];
+
+  assign xl = ds[16:0];
+
+  assign xl_0 = ds2[16:0];
+
+  assign ds2 = ((($unsigned(x))));
+
+  assign ds = ((($unsigned(($signed({r[64-1],r[0+:(43-1)]}))))));
 
 
 endmodule

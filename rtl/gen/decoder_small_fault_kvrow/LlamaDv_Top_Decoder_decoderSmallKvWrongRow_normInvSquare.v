@@ -8,13 +8,45 @@ module LlamaDv_Top_Decoder_decoderSmallKvWrongRow_normInvSquare
 
 
       // Outputs
-    , output wire signed [63:0] result
+    , output wire [255:0] result
     );
-  wire signed [63:0] c$app_arg;
+  // src/LlamaDv/Decoder.hs:360:1-13
+  wire signed [14:0] c$ds1_case_alt;
+  wire signed [29:0] c$app_arg;
+  // src/LlamaDv/Decoder.hs:360:1-13
+  wire signed [17:0] c$ds2_case_alt;
+  wire signed [32:0] c$app_arg_0;
+  wire signed [32:0] c$app_arg_1;
+  wire signed [35:0] c$app_arg_2;
+  // src/LlamaDv/Decoder.hs:360:1-13
+  wire [14:0] xh;
+  // src/LlamaDv/Decoder.hs:360:1-13
+  wire [16:0] xl;
+  // src/LlamaDv/Decoder.hs:360:1-13
+  wire [31:0] ds;
 
-  assign c$app_arg = y0 * y0;
+  assign c$ds1_case_alt = $signed(xh);
 
-  assign result = (($signed({c$app_arg[64-1],c$app_arg[0+:(64-1)]})) + 64'sd524288) >>> 64'sd20;
+  assign c$app_arg = c$ds1_case_alt * c$ds1_case_alt;
+
+  assign c$ds2_case_alt = $signed(({1'b0,xl}));
+
+  assign c$app_arg_0 = c$ds1_case_alt * c$ds2_case_alt;
+
+  assign c$app_arg_1 = c$ds2_case_alt * c$ds1_case_alt;
+
+  assign c$app_arg_2 = c$ds2_case_alt * c$ds2_case_alt;
+
+  assign result = {$signed({{(64-30) {c$app_arg[30-1]}},c$app_arg}),
+                   $signed({{(64-33) {c$app_arg_0[33-1]}},c$app_arg_0}),
+                   $signed({{(64-33) {c$app_arg_1[33-1]}},c$app_arg_1}),
+                   $signed({{(64-36) {c$app_arg_2[36-1]}},c$app_arg_2})};
+
+  assign xh = ds[31:17];
+
+  assign xl = ds[16:0];
+
+  assign ds = ((($unsigned(y0))));
 
 
 endmodule

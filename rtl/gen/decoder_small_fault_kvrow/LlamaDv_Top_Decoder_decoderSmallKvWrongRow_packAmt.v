@@ -12,14 +12,14 @@ module LlamaDv_Top_Decoder_decoderSmallKvWrongRow_packAmt
     );
   wire [5:0] c$app_arg;
   reg [5:0] c$case_alt;
-  // src/LlamaDv/Decoder.hs:801:1-5
+  // src/LlamaDv/Decoder.hs:835:1-5
   wire signed [15:0] s;
   wire [5:0] c$case_alt_0;
   wire [5:0] result_0;
   wire [5:0] c$case_alt_1;
   wire [5:0] result_1;
   wire  c$app_arg_0;
-  // src/LlamaDv/Decoder.hs:771:1-7
+  // src/LlamaDv/Decoder.hs:805:1-7
   wire signed [15:0] q;
   wire [15:0] c$bv;
   wire [15:0] c$bv_0;

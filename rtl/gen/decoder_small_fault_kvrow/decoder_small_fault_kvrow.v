@@ -50,197 +50,203 @@ module decoder_small_fault_kvrow
   wire [520:0] result_1;
   reg [31:0] result_2;
   reg  c$case_alt_0;
-  // src/LlamaDv/Decoder.hs:(1213,1)-(1223,34)
+  // src/LlamaDv/Decoder.hs:(1264,1)-(1274,34)
   reg [31:0] c$cycNext_case_alt;
-  // src/LlamaDv/Decoder.hs:(1213,1)-(1223,34)
+  // src/LlamaDv/Decoder.hs:(1264,1)-(1274,34)
   reg [31:0] n;
-  // src/LlamaDv/Decoder.hs:(1213,1)-(1223,34)
+  // src/LlamaDv/Decoder.hs:(1264,1)-(1274,34)
   reg [31:0] c$cycNext_case_alt_0;
-  // src/LlamaDv/Decoder.hs:(1213,1)-(1223,34)
+  // src/LlamaDv/Decoder.hs:(1264,1)-(1274,34)
   wire [31:0] c$cycNext_case_alt_1;
   reg  c$case_alt_1;
   reg  c$case_alt_2;
-  // src/LlamaDv/Decoder.hs:(1213,1)-(1223,34)
+  // src/LlamaDv/Decoder.hs:(1264,1)-(1274,34)
   wire [2047:0] c$logits_case_alt;
-  // src/LlamaDv/Decoder.hs:(1213,1)-(1223,34)
+  // src/LlamaDv/Decoder.hs:(1264,1)-(1274,34)
   reg [2047:0] logits;
-  // src/LlamaDv/Decoder.hs:(1213,1)-(1223,34)
+  // src/LlamaDv/Decoder.hs:(1264,1)-(1274,34)
   reg [2047:0] c$logits_case_alt_0;
-  // src/LlamaDv/Decoder.hs:1088:1-10
+  // src/LlamaDv/Decoder.hs:1132:1-10
   wire signed [31:0] l;
-  // src/LlamaDv/Decoder.hs:(1213,1)-(1223,34)
+  // src/LlamaDv/Decoder.hs:(1264,1)-(1274,34)
   wire signed [63:0] c$logits_case_scrut;
-  // src/LlamaDv/Decoder.hs:(1213,1)-(1223,34)
-  wire [5392:0] nxt;
-  reg [5868:0] result_3;
-  wire [5868:0] c$case_alt_3;
-  reg [5868:0] c$case_alt_4;
-  wire [5868:0] c$case_alt_5;
-  wire [5868:0] c$case_alt_6;
+  // src/LlamaDv/Decoder.hs:(1264,1)-(1274,34)
+  wire [6928:0] nxt;
+  reg [7404:0] result_3;
+  wire [7404:0] c$case_alt_3;
+  reg [7404:0] c$case_alt_4;
+  wire [7404:0] c$case_alt_5;
+  wire [7404:0] c$case_alt_6;
   wire signed [6:0] c$app_arg_2;
-  wire [5868:0] c$case_alt_7;
-  reg [5392:0] result_4;
-  // src/LlamaDv/Decoder.hs:893:1-4
+  wire [7404:0] c$case_alt_7;
+  reg [6928:0] result_4;
+  // src/LlamaDv/Decoder.hs:927:1-4
   wire signed [63:0] st;
   // src/LlamaDv/Numerics.hs:31:1-5
   wire signed [63:0] x_1;
   wire signed [31:0] c$case_alt_8;
   wire signed [31:0] result_5;
-  wire [5392:0] c$app_arg_3;
-  reg [5392:0] c$case_alt_9;
-  wire [5392:0] c$case_alt_10;
+  wire [6928:0] c$app_arg_3;
+  reg [6928:0] c$case_alt_9;
+  wire [6928:0] c$case_alt_10;
   wire [198:0] c$app_arg_4;
-  reg [5392:0] c$app_arg_5;
-  reg [5392:0] c$case_alt_11;
-  wire signed [63:0] c$app_arg_6;
-  wire signed [31:0] c$app_arg_7;
-  reg [5392:0] c$case_alt_12;
-  wire [110:0] c$app_arg_8;
-  wire [5392:0] result_6;
-  reg [5868:0] result_7;
-  // src/LlamaDv/Decoder.hs:893:1-4
-  wire [7:0] ds62;
-  wire signed [6:0] c$app_arg_9;
-  reg [5868:0] result_8;
-  reg [5868:0] c$case_alt_13;
-  wire [5868:0] c$case_alt_14;
-  wire [5:0] c$app_arg_10;
-  reg [5392:0] c$app_arg_11;
-  // src/LlamaDv/Decoder.hs:893:1-4
-  wire [127:0] \pm' ;
-  // src/LlamaDv/Decoder.hs:893:1-4
-  reg [31:0] st_0;
-  // src/LlamaDv/Decoder.hs:893:1-4
-  wire signed [7:0] \c$pm'_app_arg ;
-  // src/LlamaDv/Decoder.hs:893:1-4
-  wire [31:0] c$st_case_alt;
-  wire [198:0] c$app_arg_12;
-  wire signed [31:0] c$app_arg_13;
-  // src/LlamaDv/Decoder.hs:893:1-4
-  wire [6:0] ep;
-  reg [6:0] c$app_arg_14;
-  reg [5392:0] result_9;
-  reg [5392:0] c$case_alt_15;
-  reg [5392:0] c$case_alt_16;
-  // src/LlamaDv/Decoder.hs:893:1-4
-  wire [5392:0] \$j ;
-  // src/LlamaDv/Decoder.hs:893:1-4
-  reg [15:0] sh;
-  // src/LlamaDv/Decoder.hs:893:1-4
-  wire [2:0] k;
-  // src/LlamaDv/Decoder.hs:893:1-4
-  wire  c$$j_case_scrut;
-  // src/LlamaDv/Decoder.hs:893:1-4
-  wire [127:0] ds62_0;
-  // src/LlamaDv/Decoder.hs:893:1-4
-  wire [43:0] ds62_1;
-  // src/LlamaDv/Decoder.hs:893:1-4
-  wire [6:0] e;
-  reg [5392:0] c$app_arg_15;
-  wire [198:0] c$app_arg_16;
-  reg [198:0] result_10;
-  wire signed [31:0] result_11;
-  wire [5392:0] c$app_arg_17;
-  wire [198:0] c$app_arg_18;
-  wire [6:0] c$app_arg_19;
-  reg [5392:0] result_12;
-  wire [31:0] c$app_arg_20;
-  // src/LlamaDv/Decoder.hs:893:1-4
+  reg [6928:0] c$app_arg_5;
+  reg [6928:0] c$case_alt_11;
+  wire [255:0] c$app_arg_6;
+  wire [31:0] c$app_arg_7;
+  // src/LlamaDv/Decoder.hs:927:1-4
   wire  valid;
-  wire [31:0] c$app_arg_21;
-  reg [5392:0] c$app_arg_22;
-  wire signed [63:0] c$app_arg_23;
-  // src/LlamaDv/Decoder.hs:893:1-4
-  wire [70:0] ds62_2;
-  wire signed [63:0] c$app_arg_24;
-  wire signed [63:0] c$app_arg_25;
-  wire signed [63:0] c$app_arg_26;
-  // src/LlamaDv/Decoder.hs:893:1-4
+  wire signed [31:0] c$app_arg_8;
+  reg [6928:0] c$case_alt_12;
+  wire [110:0] c$app_arg_9;
+  wire [6928:0] result_6;
+  reg [7404:0] result_7;
+  // src/LlamaDv/Decoder.hs:927:1-4
+  wire [7:0] ds69;
+  wire signed [6:0] c$app_arg_10;
+  reg [7404:0] result_8;
+  reg [7404:0] c$case_alt_13;
+  wire [7404:0] c$case_alt_14;
+  wire [5:0] c$app_arg_11;
+  reg [6928:0] c$app_arg_12;
+  // src/LlamaDv/Decoder.hs:927:1-4
+  wire [127:0] \pm' ;
+  // src/LlamaDv/Decoder.hs:927:1-4
+  reg [31:0] st_0;
+  // src/LlamaDv/Decoder.hs:927:1-4
+  wire signed [7:0] \c$pm'_app_arg ;
+  // src/LlamaDv/Decoder.hs:927:1-4
+  wire [31:0] c$st_case_alt;
+  wire [198:0] c$app_arg_13;
+  wire signed [31:0] c$app_arg_14;
+  // src/LlamaDv/Decoder.hs:927:1-4
+  wire [6:0] ep;
+  reg [6:0] c$app_arg_15;
+  wire [6928:0] c$app_arg_16;
+  wire [6928:0] c$case_alt_15;
+  // src/LlamaDv/Decoder.hs:927:1-4
+  reg [15:0] sh;
+  // src/LlamaDv/Decoder.hs:927:1-4
+  wire [2:0] k;
+  wire  c$case_scrut_0;
+  wire [255:0] c$app_arg_17;
+  wire [255:0] c$app_arg_18;
+  // src/LlamaDv/Decoder.hs:927:1-4
+  wire [43:0] ds69_0;
+  // src/LlamaDv/Decoder.hs:927:1-4
+  wire [6:0] e;
+  reg [7:0] c$app_arg_19;
+  reg [6928:0] c$app_arg_20;
+  wire [198:0] c$app_arg_21;
+  reg [198:0] result_9;
+  wire signed [31:0] result_10;
+  wire [6928:0] c$app_arg_22;
+  wire [198:0] c$app_arg_23;
+  reg [6928:0] result_11;
+  wire [31:0] c$app_arg_24;
+  // src/LlamaDv/Decoder.hs:927:1-4
+  wire  valid_0;
+  wire [31:0] c$app_arg_25;
+  reg [6928:0] c$app_arg_26;
+  wire signed [63:0] c$app_arg_27;
+  // src/LlamaDv/Decoder.hs:927:1-4
+  wire [70:0] ds69_1;
+  wire [255:0] c$app_arg_28;
+  wire signed [31:0] c$app_arg_29;
+  wire [255:0] c$app_arg_30;
+  wire signed [31:0] c$app_arg_31;
+  wire [255:0] c$app_arg_32;
+  // src/LlamaDv/Decoder.hs:927:1-4
   wire signed [63:0] y0;
-  // src/LlamaDv/Decoder.hs:893:1-4
+  // src/LlamaDv/Decoder.hs:927:1-4
   wire signed [15:0] sh_0;
-  // src/LlamaDv/Decoder.hs:893:1-4
-  wire [143:0] ds62_3;
-  wire signed [31:0] c$app_arg_27;
-  reg [5392:0] result_13;
-  reg [5392:0] c$app_arg_28;
-  wire [5392:0] result_14;
-  wire [5868:0] result_15;
-  reg [5868:0] result_16;
-  wire [31:0] c$app_arg_29;
-  wire [31:0] c$app_arg_30;
+  // src/LlamaDv/Decoder.hs:927:1-4
+  wire [143:0] ds69_2;
+  wire signed [31:0] c$app_arg_33;
+  reg [6928:0] result_12;
+  reg [6928:0] c$app_arg_34;
+  wire [6928:0] result_13;
+  wire [7404:0] result_14;
+  reg [7404:0] result_15;
+  wire [31:0] c$app_arg_35;
+  wire [31:0] c$app_arg_36;
   wire [255:0] c$siluMulOut;
   reg signed [31:0] c$siluMulOut_app_arg;
   wire signed [31:0] c$mulRoundOut;
   wire signed [63:0] c$mulSumOut;
-  reg [5392:0] c$step_$jOut;
-  wire [5392:0] c$step_$jOut_app_arg;
+  reg [6928:0] c$step_$jOut;
+  wire [6928:0] c$step_$jOut_app_arg;
   wire [5:0] c$step_$jOut_app_arg_0;
   wire signed [63:0] c$packShiftOut;
   wire [31:0] c$packAbsOut;
-  // src/LlamaDv/Decoder.hs:893:1-4
+  // src/LlamaDv/Decoder.hs:927:1-4
   reg signed [31:0] d;
-  wire signed [31:0] c$normGainOut;
-  wire signed [31:0] c$normScaleOut;
+  wire signed [31:0] c$mulRoundOut_0;
+  wire [255:0] c$normGainOut;
+  wire [255:0] c$normScaleOut;
+  wire signed [31:0] c$mulRoundOut_1;
   wire signed [63:0] c$sumSquareOut;
+  wire signed [63:0] c$mulSumOut_0;
+  reg [255:0] c$mulSumOut_app_arg;
   wire [31:0] c$vinAbsOut;
   reg signed [31:0] c$vinAbsOut_app_arg;
-  // src/LlamaDv/Decoder.hs:893:1-4
+  // src/LlamaDv/Decoder.hs:927:1-4
   wire signed [31:0] o;
-  // src/LlamaDv/Decoder.hs:893:1-4
+  // src/LlamaDv/Decoder.hs:927:1-4
   wire [511:0] acc;
+  wire signed [63:0] c$mulSumOut_1;
+  reg [255:0] c$mulSumOut_app_arg_0;
   wire [110:0] c$recipStartLargeOut;
-  wire signed [6:0] c$app_arg_31;
-  wire [31:0] c$app_arg_32;
-  // src/LlamaDv/Decoder.hs:893:1-4
+  wire signed [6:0] c$app_arg_37;
+  wire [31:0] c$app_arg_38;
+  // src/LlamaDv/Decoder.hs:927:1-4
   reg [15:0] sh_1;
-  reg [5868:0] result_17;
-  // src/LlamaDv/Decoder.hs:893:1-4
-  wire [7:0] step30;
+  reg [7404:0] result_16;
+  // src/LlamaDv/Decoder.hs:927:1-4
+  wire [7:0] step24;
   reg [2:0] c$step_vinQuantOut_app_arg;
   reg [2:0] c$step_vinQuantOut_case_alt;
-  reg [5397:0] c$tupIn;
+  reg [6933:0] c$tupIn;
   wire signed [31:0] c$tupIn_app_arg;
-  reg [5393:0] c$tupIn_0;
-  wire [5392:0] c$tupIn_app_arg_0;
+  reg [6929:0] c$tupIn_0;
+  wire [6928:0] c$tupIn_app_arg_0;
   reg signed [31:0] c$tupIn_app_arg_1;
   wire [4:0] c$tupIn_app_arg_2;
   wire [223:0] c$siluPipeOut;
-  // src/LlamaDv/Decoder.hs:893:1-4
+  // src/LlamaDv/Decoder.hs:927:1-4
   wire [110:0] s;
   wire  c$tupIn_case_scrut;
-  wire  c$tupIn_app_arg_3;
-  wire [269:0] result_18;
-  // src/LlamaDv/Decoder.hs:(1213,1)-(1223,34)
+  wire [269:0] result_17;
+  // src/LlamaDv/Decoder.hs:(1264,1)-(1274,34)
   wire [276:0] kvWr_0;
-  // src/LlamaDv/Decoder.hs:725:1-6
+  // src/LlamaDv/Decoder.hs:759:1-6
   wire [1:0] kvh;
+  wire [5:0] result_18;
   wire [5:0] result_19;
-  wire [5:0] result_20;
-  wire signed [31:0] result_21;
-  // src/LlamaDv/Decoder.hs:(1213,1)-(1223,34)
+  wire signed [31:0] result_20;
+  // src/LlamaDv/Decoder.hs:(1264,1)-(1274,34)
   wire [159:0] xs;
+  reg [31:0] c$case_alt_16;
   reg [31:0] c$case_alt_17;
   reg [31:0] c$case_alt_18;
   reg [31:0] c$case_alt_19;
-  reg [31:0] c$case_alt_20;
-  // src/LlamaDv/Decoder.hs:(1213,1)-(1223,34)
+  // src/LlamaDv/Decoder.hs:(1264,1)-(1274,34)
   reg  c$xs_app_arg_case_alt;
-  reg [31:0] c$case_alt_21;
-  // src/LlamaDv/Decoder.hs:(1213,1)-(1223,34)
+  reg [31:0] c$case_alt_20;
+  // src/LlamaDv/Decoder.hs:(1264,1)-(1274,34)
   reg [2:0] i1;
   // src/LlamaDv/Numerics.hs:57:1-5
   wire signed [15:0] s_0;
-  wire signed [31:0] c$case_alt_22;
-  wire signed [31:0] result_22;
+  wire signed [31:0] c$case_alt_21;
+  wire signed [31:0] result_21;
   wire signed [63:0] c$sat32Out_case_alt;
   wire signed [63:0] c$sat32Out_app_arg;
   // src/LlamaDv/Numerics.hs:57:1-5
   wire signed [63:0] c$wild2_app_arg;
   wire signed [63:0] c$sat32Out_app_arg_0;
-  wire [5:0] c$case_alt_23;
-  wire [5:0] result_23;
-  reg signed [63:0] result_24;
+  wire [5:0] c$case_alt_22;
+  wire [5:0] result_22;
+  reg signed [63:0] result_23;
   // src/LlamaDv/Numerics.hs:51:1-4
   wire signed [63:0] wild2;
   // src/LlamaDv/Numerics.hs:51:1-4
@@ -252,108 +258,108 @@ module decoder_small_fault_kvrow
   wire signed [63:0] c$sat32Out_app_arg_1;
   // src/LlamaDv/Numerics.hs:57:1-5
   wire signed [63:0] wild2_1;
-  // src/LlamaDv/Decoder.hs:1083:1-9
+  // src/LlamaDv/Decoder.hs:1127:1-9
   wire signed [6:0] e_0;
-  // src/LlamaDv/Decoder.hs:(1213,1)-(1223,34)
+  // src/LlamaDv/Decoder.hs:(1264,1)-(1274,34)
   wire signed [7:0] c$ds1_case_alt;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire  en;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [6:0] a;
-  reg [6:0] c$case_alt_24;
-  wire [511:0] result_25;
-  // src/LlamaDv/Decoder.hs:1083:1-9
+  reg [6:0] c$case_alt_23;
+  wire [511:0] result_24;
+  // src/LlamaDv/Decoder.hs:1127:1-9
   wire [511:0] c$ds_app_arg;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire  en_0;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [6:0] a_0;
-  reg [511:0] c$case_alt_25;
+  reg [511:0] c$case_alt_24;
   // src/LlamaDv/Memories.hs:52:1-53
   wire [7:0] rd;
   // src/LlamaDv/Memories.hs:52:1-53
   reg  c$rd_case_alt;
   // src/LlamaDv/Memories.hs:52:1-53
   wire signed [63:0] c$rd_case_scrut;
-  // src/LlamaDv/Decoder.hs:1161:1-126
+  // src/LlamaDv/Decoder.hs:1212:1-126
   wire  c$ds1_app_arg;
-  reg signed [31:0] result_26;
-  // src/LlamaDv/Decoder.hs:1161:1-126
+  reg signed [31:0] result_25;
+  // src/LlamaDv/Decoder.hs:1212:1-126
   wire  c$ds2_app_arg;
-  reg signed [31:0] result_27;
-  // src/LlamaDv/Decoder.hs:1161:1-126
+  reg signed [31:0] result_26;
+  // src/LlamaDv/Decoder.hs:1212:1-126
   wire  c$ds3_app_arg;
-  reg signed [31:0] result_28;
-  // src/LlamaDv/Decoder.hs:1161:1-126
+  reg signed [31:0] result_27;
+  // src/LlamaDv/Decoder.hs:1212:1-126
   wire  c$ds4_app_arg;
-  reg signed [31:0] result_29;
-  // src/LlamaDv/Decoder.hs:1161:1-126
+  reg signed [31:0] result_28;
+  // src/LlamaDv/Decoder.hs:1212:1-126
   wire  c$ds5_app_arg;
-  reg signed [31:0] result_30;
-  wire [159:0] result_31;
-  // src/LlamaDv/Decoder.hs:1161:1-126
+  reg signed [31:0] result_29;
+  wire [159:0] result_30;
+  // src/LlamaDv/Decoder.hs:1212:1-126
   wire [38:0] eta3;
-  // src/LlamaDv/Decoder.hs:1161:1-126
+  // src/LlamaDv/Decoder.hs:1212:1-126
   wire [37:0] a1;
-  // src/LlamaDv/Decoder.hs:1161:1-126
+  // src/LlamaDv/Decoder.hs:1212:1-126
   wire [38:0] a1_0;
-  // src/LlamaDv/Decoder.hs:1161:1-126
+  // src/LlamaDv/Decoder.hs:1212:1-126
   wire [38:0] a1_1;
-  // src/LlamaDv/Decoder.hs:1161:1-126
+  // src/LlamaDv/Decoder.hs:1212:1-126
   wire [38:0] a1_2;
-  // src/LlamaDv/Decoder.hs:1161:1-126
+  // src/LlamaDv/Decoder.hs:1212:1-126
   wire [38:0] a1_3;
-  wire [33:0] result_32;
-  reg [6:0] result_33;
+  wire [33:0] result_31;
+  reg [6:0] result_32;
+  reg [6:0] c$case_alt_25;
   reg [6:0] c$case_alt_26;
-  reg [6:0] c$case_alt_27;
+  wire [6:0] c$case_alt_27;
   wire [6:0] c$case_alt_28;
   wire [6:0] c$case_alt_29;
-  wire [6:0] c$case_alt_30;
-  wire [6:0] c$app_arg_33;
-  reg [6:0] c$case_alt_31;
-  wire signed [63:0] c$case_scrut_0;
-  wire [7:0] c$case_alt_32;
-  wire [6:0] result_34;
-  // src/LlamaDv/Decoder.hs:1161:1-126
-  wire [37:0] ds1_0;
-  // src/LlamaDv/Decoder.hs:1161:1-126
-  wire [38:0] ds;
-  // src/LlamaDv/Decoder.hs:1161:1-126
-  wire [38:0] ds_0;
-  // src/LlamaDv/Decoder.hs:1161:1-126
-  wire [38:0] ds_1;
-  // src/LlamaDv/Decoder.hs:1161:1-126
-  wire [38:0] ds_2;
-  // src/LlamaDv/Decoder.hs:(1213,1)-(1223,34)
-  wire [374:0] macN;
-  wire [749:0] result_35;
-  reg [374:0] c$case_alt_33;
+  wire [6:0] c$app_arg_39;
+  reg [6:0] c$case_alt_30;
   wire signed [63:0] c$case_scrut_1;
-  wire signed [63:0] c$app_arg_34;
-  wire signed [31:0] c$case_alt_34;
-  wire signed [15:0] c$app_arg_35;
-  wire signed [7:0] c$app_arg_36;
-  // src/LlamaDv/Decoder.hs:859:1-6
-  wire [71:0] ds86;
-  // src/LlamaDv/Decoder.hs:859:1-6
-  wire [23:0] ds87;
-  // src/LlamaDv/Decoder.hs:859:1-6
-  wire [15:0] ds88;
-  // src/LlamaDv/Decoder.hs:859:1-6
-  wire [15:0] c$ds88_case_alt;
-  // src/LlamaDv/Decoder.hs:859:1-6
+  wire [7:0] c$case_alt_31;
+  wire [6:0] result_33;
+  // src/LlamaDv/Decoder.hs:1212:1-126
+  wire [37:0] ds1_0;
+  // src/LlamaDv/Decoder.hs:1212:1-126
+  wire [38:0] ds;
+  // src/LlamaDv/Decoder.hs:1212:1-126
+  wire [38:0] ds_0;
+  // src/LlamaDv/Decoder.hs:1212:1-126
+  wire [38:0] ds_1;
+  // src/LlamaDv/Decoder.hs:1212:1-126
+  wire [38:0] ds_2;
+  // src/LlamaDv/Decoder.hs:(1264,1)-(1274,34)
+  wire [374:0] macN;
+  wire [749:0] result_34;
+  reg [374:0] c$case_alt_32;
+  wire signed [63:0] c$case_scrut_2;
+  wire signed [63:0] c$app_arg_40;
+  wire signed [31:0] c$case_alt_33;
+  wire signed [15:0] c$app_arg_41;
+  wire signed [7:0] c$app_arg_42;
+  // src/LlamaDv/Decoder.hs:893:1-6
+  wire [71:0] ds93;
+  // src/LlamaDv/Decoder.hs:893:1-6
+  wire [23:0] ds94;
+  // src/LlamaDv/Decoder.hs:893:1-6
+  wire [15:0] ds95;
+  // src/LlamaDv/Decoder.hs:893:1-6
+  wire [15:0] c$ds95_case_alt;
+  // src/LlamaDv/Decoder.hs:893:1-6
   wire  lastAll;
-  // src/LlamaDv/Decoder.hs:859:1-6
+  // src/LlamaDv/Decoder.hs:893:1-6
   wire  feeding;
-  // src/LlamaDv/Decoder.hs:859:1-6
+  // src/LlamaDv/Decoder.hs:893:1-6
   wire  lastCol;
-  // src/LlamaDv/Decoder.hs:(1172,1)-(1175,37)
+  // src/LlamaDv/Decoder.hs:(1223,1)-(1226,37)
   reg [374:0] m;
-  wire signed [6:0] result_36;
-  // src/LlamaDv/Decoder.hs:(1183,1)-(1186,56)
+  wire signed [6:0] result_35;
+  // src/LlamaDv/Decoder.hs:(1234,1)-(1237,56)
   wire [104:0] xs_0;
-  // src/LlamaDv/Decoder.hs:(1183,1)-(1186,56)
+  // src/LlamaDv/Decoder.hs:(1234,1)-(1237,56)
   reg [3:0] c$i1_case_alt;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [7:0] eta2;
@@ -361,365 +367,379 @@ module decoder_small_fault_kvrow
   wire  en_1;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [6:0] a_1;
-  reg [6:0] c$case_alt_35;
+  reg [6:0] c$case_alt_34;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [7:0] eta2_0;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire  en_2;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [6:0] a_2;
-  reg [6:0] c$case_alt_36;
+  reg [6:0] c$case_alt_35;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [7:0] eta2_1;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire  en_3;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [6:0] a_3;
-  reg [6:0] c$case_alt_37;
+  reg [6:0] c$case_alt_36;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [7:0] eta2_2;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire  en_4;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [6:0] a_4;
-  reg [6:0] c$case_alt_38;
+  reg [6:0] c$case_alt_37;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [7:0] eta2_3;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire  en_5;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [6:0] a_5;
-  reg [6:0] c$case_alt_39;
+  reg [6:0] c$case_alt_38;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [7:0] eta2_4;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire  en_6;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [6:0] a_6;
-  reg [6:0] c$case_alt_40;
+  reg [6:0] c$case_alt_39;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [7:0] eta2_5;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire  en_7;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [6:0] a_7;
-  reg [6:0] c$case_alt_41;
+  reg [6:0] c$case_alt_40;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [7:0] eta2_6;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire  en_8;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [6:0] a_8;
-  reg [6:0] c$case_alt_42;
+  reg [6:0] c$case_alt_41;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [7:0] eta2_7;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire  en_9;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [6:0] a_9;
-  reg [6:0] c$case_alt_43;
+  reg [6:0] c$case_alt_42;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [7:0] eta2_8;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire  en_10;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [6:0] a_10;
-  reg [6:0] c$case_alt_44;
+  reg [6:0] c$case_alt_43;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [7:0] eta2_9;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire  en_11;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [6:0] a_11;
-  reg [6:0] c$case_alt_45;
+  reg [6:0] c$case_alt_44;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [7:0] eta2_10;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire  en_12;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [6:0] a_12;
-  reg [6:0] c$case_alt_46;
+  reg [6:0] c$case_alt_45;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [7:0] eta2_11;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire  en_13;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [6:0] a_13;
-  reg [6:0] c$case_alt_47;
+  reg [6:0] c$case_alt_46;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [7:0] eta2_12;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire  en_14;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [6:0] a_14;
-  reg [6:0] c$case_alt_48;
+  reg [6:0] c$case_alt_47;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [7:0] eta2_13;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire  en_15;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [6:0] a_15;
-  reg [6:0] c$case_alt_49;
-  // src/LlamaDv/Decoder.hs:(1183,1)-(1186,56)
+  reg [6:0] c$case_alt_48;
+  // src/LlamaDv/Decoder.hs:(1234,1)-(1237,56)
   reg [3:0] c$xs_app_arg_case_alt_0;
-  // src/LlamaDv/Decoder.hs:(1183,1)-(1186,56)
+  // src/LlamaDv/Decoder.hs:(1234,1)-(1237,56)
   reg  c$xs_app_arg_case_alt_1;
-  // src/LlamaDv/Decoder.hs:(1183,1)-(1186,56)
+  // src/LlamaDv/Decoder.hs:(1234,1)-(1237,56)
   wire signed [63:0] c$xs_app_arg_case_scrut;
-  wire [1023:0] result_37;
-  // src/LlamaDv/Decoder.hs:(1183,1)-(1186,56)
+  wire [1023:0] result_36;
+  // src/LlamaDv/Decoder.hs:(1234,1)-(1237,56)
   wire [15359:0] xs_1;
-  // src/LlamaDv/Decoder.hs:(1183,1)-(1186,56)
+  // src/LlamaDv/Decoder.hs:(1234,1)-(1237,56)
   reg [3:0] c$i1_case_alt_0;
   // src/LlamaDv/Memories.hs:36:1-119
   wire [7:0] eta2_14;
-  wire [1023:0] result_38;
+  wire [1023:0] result_37;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire  en_16;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [6:0] a_16;
-  reg [511:0] c$case_alt_50;
+  reg [511:0] c$case_alt_49;
   // src/LlamaDv/Memories.hs:36:1-119
   wire [7:0] eta2_15;
-  wire [1023:0] result_39;
+  wire [1023:0] result_38;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire  en_17;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [6:0] a_17;
-  reg [511:0] c$case_alt_51;
+  reg [511:0] c$case_alt_50;
   // src/LlamaDv/Memories.hs:39:1-78
   wire [7:0] eta1;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire  en_18;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [6:0] a_18;
-  reg [1023:0] c$case_alt_52;
+  reg [1023:0] c$case_alt_51;
   // src/LlamaDv/Memories.hs:36:1-119
   wire [7:0] eta2_16;
-  wire [1023:0] result_40;
+  wire [1023:0] result_39;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire  en_19;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [6:0] a_19;
-  reg [511:0] c$case_alt_53;
+  reg [511:0] c$case_alt_52;
   // src/LlamaDv/Memories.hs:36:1-119
   wire [7:0] eta2_17;
-  wire [1023:0] result_41;
+  wire [1023:0] result_40;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire  en_20;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [6:0] a_20;
-  reg [511:0] c$case_alt_54;
+  reg [511:0] c$case_alt_53;
   // src/LlamaDv/Memories.hs:36:1-119
   wire [7:0] eta2_18;
-  wire [1023:0] result_42;
+  wire [1023:0] result_41;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire  en_21;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [6:0] a_21;
-  reg [511:0] c$case_alt_55;
+  reg [511:0] c$case_alt_54;
   // src/LlamaDv/Memories.hs:36:1-119
   wire [7:0] eta2_19;
-  wire [1023:0] result_43;
+  wire [1023:0] result_42;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire  en_22;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [6:0] a_22;
-  reg [511:0] c$case_alt_56;
+  reg [511:0] c$case_alt_55;
   // src/LlamaDv/Memories.hs:36:1-119
   wire [7:0] eta2_20;
-  wire [1023:0] result_44;
+  wire [1023:0] result_43;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire  en_23;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [6:0] a_23;
-  reg [511:0] c$case_alt_57;
+  reg [511:0] c$case_alt_56;
   // src/LlamaDv/Memories.hs:36:1-119
   wire [7:0] eta2_21;
-  wire [1023:0] result_45;
+  wire [1023:0] result_44;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire  en_24;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [6:0] a_24;
-  reg [511:0] c$case_alt_58;
+  reg [511:0] c$case_alt_57;
   // src/LlamaDv/Memories.hs:39:1-78
   wire [7:0] eta1_0;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire  en_25;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [6:0] a_25;
-  reg [1023:0] c$case_alt_59;
+  reg [1023:0] c$case_alt_58;
   // src/LlamaDv/Memories.hs:36:1-119
   wire [7:0] eta2_22;
-  wire [1023:0] result_46;
+  wire [1023:0] result_45;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire  en_26;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [6:0] a_26;
-  reg [511:0] c$case_alt_60;
+  reg [511:0] c$case_alt_59;
   // src/LlamaDv/Memories.hs:36:1-119
   wire [7:0] eta2_23;
-  wire [1023:0] result_47;
+  wire [1023:0] result_46;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire  en_27;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [6:0] a_27;
-  reg [511:0] c$case_alt_61;
+  reg [511:0] c$case_alt_60;
   // src/LlamaDv/Memories.hs:36:1-119
   wire [7:0] eta2_24;
-  wire [1023:0] result_48;
+  wire [1023:0] result_47;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire  en_28;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [6:0] a_28;
-  reg [511:0] c$case_alt_62;
+  reg [511:0] c$case_alt_61;
   // src/LlamaDv/Memories.hs:36:1-119
   wire [7:0] eta2_25;
-  wire [1023:0] result_49;
+  wire [1023:0] result_48;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire  en_29;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [6:0] a_29;
-  reg [511:0] c$case_alt_63;
+  reg [511:0] c$case_alt_62;
   // src/LlamaDv/Memories.hs:36:1-119
   wire [7:0] eta2_26;
-  wire [1023:0] result_50;
+  wire [1023:0] result_49;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire  en_30;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [6:0] a_30;
-  reg [511:0] c$case_alt_64;
-  // src/LlamaDv/Decoder.hs:(1183,1)-(1186,56)
+  reg [511:0] c$case_alt_63;
+  // src/LlamaDv/Decoder.hs:(1234,1)-(1237,56)
   reg [3:0] c$xs_app_arg_case_alt_2;
-  // src/LlamaDv/Decoder.hs:(1183,1)-(1186,56)
+  // src/LlamaDv/Decoder.hs:(1234,1)-(1237,56)
   reg  c$xs_app_arg_case_alt_3;
-  // src/LlamaDv/Decoder.hs:(1183,1)-(1186,56)
+  // src/LlamaDv/Decoder.hs:(1234,1)-(1237,56)
   wire signed [63:0] c$xs_app_arg_case_scrut_0;
-  wire [7:0] c$app_arg_37;
-  reg [6:0] c$case_alt_65;
-  wire [5392:0] result_51;
-  // src/LlamaDv/Decoder.hs:1092:1-103
+  wire [7:0] c$app_arg_43;
+  reg [6:0] c$case_alt_64;
+  wire [6928:0] result_50;
+  // src/LlamaDv/Decoder.hs:1136:1-103
   reg [4:0] ds_3;
-  // src/LlamaDv/Decoder.hs:1092:1-103
+  // src/LlamaDv/Decoder.hs:1136:1-103
   reg [0:0] ds1_1;
-  // src/LlamaDv/Decoder.hs:1092:1-103
+  // src/LlamaDv/Decoder.hs:1136:1-103
   reg [3:0] ds2_0;
-  // src/LlamaDv/Decoder.hs:1092:1-103
+  // src/LlamaDv/Decoder.hs:1136:1-103
   reg [5:0] ds3;
-  // src/LlamaDv/Decoder.hs:1092:1-103
+  // src/LlamaDv/Decoder.hs:1136:1-103
   reg [7:0] ds4;
-  // src/LlamaDv/Decoder.hs:1092:1-103
+  // src/LlamaDv/Decoder.hs:1136:1-103
   reg [1:0] ds5;
-  // src/LlamaDv/Decoder.hs:1092:1-103
+  // src/LlamaDv/Decoder.hs:1136:1-103
   reg signed [63:0] ds6;
-  // src/LlamaDv/Decoder.hs:1092:1-103
+  // src/LlamaDv/Decoder.hs:1136:1-103
   reg signed [31:0] ds7;
-  // src/LlamaDv/Decoder.hs:1092:1-103
+  // src/LlamaDv/Decoder.hs:1136:1-103
   reg signed [5:0] ds8;
-  // src/LlamaDv/Decoder.hs:1092:1-103
+  // src/LlamaDv/Decoder.hs:1136:1-103
   reg signed [31:0] ds9;
-  // src/LlamaDv/Decoder.hs:1092:1-103
+  // src/LlamaDv/Decoder.hs:1136:1-103
   reg [31:0] ds10;
-  // src/LlamaDv/Decoder.hs:1092:1-103
+  // src/LlamaDv/Decoder.hs:1136:1-103
   reg signed [6:0] ds11;
-  // src/LlamaDv/Decoder.hs:1092:1-103
+  // src/LlamaDv/Decoder.hs:1136:1-103
   reg [2:0] ds12;
-  // src/LlamaDv/Decoder.hs:1092:1-103
+  // src/LlamaDv/Decoder.hs:1136:1-103
   reg [7:0] ds13;
-  // src/LlamaDv/Decoder.hs:1092:1-103
+  // src/LlamaDv/Decoder.hs:1136:1-103
   reg [7:0] ds14;
-  // src/LlamaDv/Decoder.hs:1092:1-103
+  // src/LlamaDv/Decoder.hs:1136:1-103
   reg signed [31:0] ds15;
-  // src/LlamaDv/Decoder.hs:1092:1-103
+  // src/LlamaDv/Decoder.hs:1136:1-103
   reg [1:0] ds16;
-  // src/LlamaDv/Decoder.hs:1092:1-103
+  // src/LlamaDv/Decoder.hs:1136:1-103
   reg [31:0] ds17;
-  // src/LlamaDv/Decoder.hs:1092:1-103
+  // src/LlamaDv/Decoder.hs:1136:1-103
   reg [127:0] ds18;
-  // src/LlamaDv/Decoder.hs:1092:1-103
+  // src/LlamaDv/Decoder.hs:1136:1-103
   reg signed [6:0] ds19;
-  // src/LlamaDv/Decoder.hs:1092:1-103
+  // src/LlamaDv/Decoder.hs:1136:1-103
   reg [127:0] ds20;
-  // src/LlamaDv/Decoder.hs:1092:1-103
+  // src/LlamaDv/Decoder.hs:1136:1-103
   reg signed [6:0] ds21;
-  // src/LlamaDv/Decoder.hs:1092:1-103
+  // src/LlamaDv/Decoder.hs:1136:1-103
   reg [1:0] ds22;
-  // src/LlamaDv/Decoder.hs:1092:1-103
+  // src/LlamaDv/Decoder.hs:1136:1-103
   reg [3:0] ds23;
-  // src/LlamaDv/Decoder.hs:1092:1-103
+  // src/LlamaDv/Decoder.hs:1136:1-103
   reg [575:0] ds24;
-  // src/LlamaDv/Decoder.hs:1092:1-103
+  // src/LlamaDv/Decoder.hs:1136:1-103
   reg [4:0] ds25;
-  // src/LlamaDv/Decoder.hs:1092:1-103
+  // src/LlamaDv/Decoder.hs:1136:1-103
   reg signed [31:0] ds26;
-  // src/LlamaDv/Decoder.hs:1092:1-103
+  // src/LlamaDv/Decoder.hs:1136:1-103
   reg [5:0] ds27;
-  // src/LlamaDv/Decoder.hs:1092:1-103
+  // src/LlamaDv/Decoder.hs:1136:1-103
   reg [110:0] ds28;
-  // src/LlamaDv/Decoder.hs:1092:1-103
+  // src/LlamaDv/Decoder.hs:1136:1-103
   reg [4:0] ds29;
-  // src/LlamaDv/Decoder.hs:1092:1-103
+  // src/LlamaDv/Decoder.hs:1136:1-103
   reg [255:0] ds30;
-  // src/LlamaDv/Decoder.hs:1092:1-103
+  // src/LlamaDv/Decoder.hs:1136:1-103
   reg signed [31:0] ds31;
-  // src/LlamaDv/Decoder.hs:1092:1-103
+  // src/LlamaDv/Decoder.hs:1136:1-103
   reg [6:0] ds32;
-  // src/LlamaDv/Decoder.hs:1092:1-103
+  // src/LlamaDv/Decoder.hs:1136:1-103
   reg signed [63:0] ds33;
-  // src/LlamaDv/Decoder.hs:1092:1-103
+  // src/LlamaDv/Decoder.hs:1136:1-103
   reg [223:0] ds34;
-  // src/LlamaDv/Decoder.hs:1092:1-103
+  // src/LlamaDv/Decoder.hs:1136:1-103
   reg [223:0] ds35;
-  // src/LlamaDv/Decoder.hs:1092:1-103
+  // src/LlamaDv/Decoder.hs:1136:1-103
   reg signed [63:0] ds36;
-  // src/LlamaDv/Decoder.hs:1092:1-103
+  // src/LlamaDv/Decoder.hs:1136:1-103
   reg [1023:0] ds37;
-  // src/LlamaDv/Decoder.hs:1092:1-103
+  // src/LlamaDv/Decoder.hs:1136:1-103
   reg [1023:0] ds38;
-  // src/LlamaDv/Decoder.hs:1092:1-103
+  // src/LlamaDv/Decoder.hs:1136:1-103
   reg [6:0] ds39;
-  // src/LlamaDv/Decoder.hs:1092:1-103
+  // src/LlamaDv/Decoder.hs:1136:1-103
   reg signed [31:0] ds40;
-  // src/LlamaDv/Decoder.hs:1092:1-103
-  reg signed [31:0] ds41;
-  // src/LlamaDv/Decoder.hs:1092:1-103
+  // src/LlamaDv/Decoder.hs:1136:1-103
+  reg [127:0] ds41;
+  // src/LlamaDv/Decoder.hs:1136:1-103
   reg signed [31:0] ds42;
-  // src/LlamaDv/Decoder.hs:1092:1-103
+  // src/LlamaDv/Decoder.hs:1136:1-103
   reg [223:0] ds43;
-  // src/LlamaDv/Decoder.hs:1092:1-103
+  // src/LlamaDv/Decoder.hs:1136:1-103
   reg signed [31:0] ds44;
-  // src/LlamaDv/Decoder.hs:1092:1-103
+  // src/LlamaDv/Decoder.hs:1136:1-103
   reg signed [31:0] ds45;
-  // src/LlamaDv/Decoder.hs:1092:1-103
+  // src/LlamaDv/Decoder.hs:1136:1-103
   reg signed [63:0] ds46;
-  // src/LlamaDv/Decoder.hs:1092:1-103
+  // src/LlamaDv/Decoder.hs:1136:1-103
   reg signed [63:0] ds47;
-  // src/LlamaDv/Decoder.hs:1092:1-103
+  // src/LlamaDv/Decoder.hs:1136:1-103
   reg signed [21:0] ds48;
-  // src/LlamaDv/Decoder.hs:1092:1-103
+  // src/LlamaDv/Decoder.hs:1136:1-103
   reg signed [21:0] ds49;
-  // src/LlamaDv/Decoder.hs:1092:1-103
+  // src/LlamaDv/Decoder.hs:1136:1-103
   reg signed [63:0] ds50;
-  // src/LlamaDv/Decoder.hs:1092:1-103
+  // src/LlamaDv/Decoder.hs:1136:1-103
   reg signed [63:0] ds51;
-  // src/LlamaDv/Decoder.hs:1092:1-103
+  // src/LlamaDv/Decoder.hs:1136:1-103
   reg [31:0] ds52;
-  // src/LlamaDv/Decoder.hs:1092:1-103
+  // src/LlamaDv/Decoder.hs:1136:1-103
   reg signed [31:0] ds53;
-  // src/LlamaDv/Decoder.hs:1092:1-103
+  // src/LlamaDv/Decoder.hs:1136:1-103
   reg [6:0] ds54;
-  // src/LlamaDv/Decoder.hs:1092:1-103
+  // src/LlamaDv/Decoder.hs:1136:1-103
   reg  ds55;
-  // src/LlamaDv/Decoder.hs:1092:1-103
+  // src/LlamaDv/Decoder.hs:1136:1-103
   reg [31:0] ds56;
-  // src/LlamaDv/Decoder.hs:1092:1-103
+  // src/LlamaDv/Decoder.hs:1136:1-103
   reg [255:0] ds57;
-  // src/LlamaDv/Decoder.hs:1092:1-103
+  // src/LlamaDv/Decoder.hs:1136:1-103
   reg signed [63:0] ds58;
-  // src/LlamaDv/Decoder.hs:1092:1-103
+  // src/LlamaDv/Decoder.hs:1136:1-103
   reg signed [31:0] ds59;
-  // src/LlamaDv/Decoder.hs:1092:1-103
+  // src/LlamaDv/Decoder.hs:1136:1-103
   reg signed [31:0] ds60;
+  // src/LlamaDv/Decoder.hs:1136:1-103
+  reg signed [31:0] ds61;
+  // src/LlamaDv/Decoder.hs:1136:1-103
+  reg [255:0] ds62;
+  // src/LlamaDv/Decoder.hs:1136:1-103
+  reg signed [63:0] ds63;
+  // src/LlamaDv/Decoder.hs:1136:1-103
+  reg [255:0] ds64;
+  // src/LlamaDv/Decoder.hs:1136:1-103
+  reg signed [63:0] ds65;
+  // src/LlamaDv/Decoder.hs:1136:1-103
+  reg [511:0] ds66;
+  // src/LlamaDv/Decoder.hs:1136:1-103
+  reg [255:0] ds67;
   wire [4:0] c$dtt_rhs_1;
   wire [4:0] c$cycNext_case_alt_selection_2;
   wire [2079:0] c$logits_case_alt_projection;
@@ -733,10 +753,11 @@ module decoder_small_fault_kvrow
   wire signed [31:0] c$s_0;
   wire [2:0] c$case_alt_selection_13;
   wire [1:0] c$bv_0;
+  wire [7:0] c$bv_1;
   wire [7:0] c$app_arg_selection_6;
   wire [543:0] c$app_arg_sel_alt_26;
   wire [1:0] c$case_alt_selection_18;
-  wire [41:0] c$bv_1;
+  wire [41:0] c$bv_2;
   wire signed [63:0] c$app_arg_fun_arg_0;
   wire signed [31:0] c$app_arg_fun_arg_1;
   wire signed [63:0] c$app_arg_fun_arg_2;
@@ -780,7 +801,7 @@ module decoder_small_fault_kvrow
   wire [1023:0] result_fun_arg_35;
   wire [6:0] result_fun_arg_36;
   wire signed [31:0] result_fun_arg_37;
-  wire signed [31:0] result_fun_arg_38;
+  wire [127:0] result_fun_arg_38;
   wire signed [31:0] result_fun_arg_39;
   wire [223:0] result_fun_arg_40;
   wire signed [31:0] result_fun_arg_41;
@@ -800,82 +821,100 @@ module decoder_small_fault_kvrow
   wire signed [63:0] result_fun_arg_55;
   wire signed [31:0] result_fun_arg_56;
   wire signed [31:0] result_fun_arg_57;
+  wire signed [31:0] result_fun_arg_58;
+  wire [255:0] result_fun_arg_59;
+  wire signed [63:0] result_fun_arg_60;
+  wire [255:0] result_fun_arg_61;
+  wire signed [63:0] result_fun_arg_62;
+  wire [511:0] result_fun_arg_63;
+  wire [255:0] result_fun_arg_64;
   wire [7:0] result_selection_11;
-  wire signed [6:0] ds62_fun_arg;
+  wire signed [6:0] ds69_fun_arg;
   wire [31:0] c$app_arg_fun_arg_3;
   wire [7:0] result_selection_14;
   wire [1:0] c$case_alt_selection_25;
-  wire [3:0] c$bv_2;
-  wire [0:0] c$bv_3;
-  wire [1:0] c$bv_4;
-  wire [1:0] c$app_arg_selection_9;
+  wire [3:0] c$bv_3;
+  wire [0:0] c$bv_4;
+  wire [1:0] c$bv_5;
+  wire [1:0] c$app_arg_selection_10;
   wire [135:0] \pm'_projection ;
   wire [7:0] st_selection_1;
   wire  \c$pm'_app_arg_fun_arg ;
   wire signed [63:0] \c$pm'_app_arg_fun_arg_0 ;
-  wire [6:0] c$bv_5;
+  wire [6:0] c$bv_6;
   wire  c$app_arg_fun_arg_4;
   wire signed [63:0] c$app_arg_fun_arg_5;
   wire signed [63:0] c$app_arg_fun_arg_6;
-  wire [2:0] c$app_arg_selection_13;
-  wire [2:0] result_selection_17;
-  wire [7:0] c$case_alt_selection_29;
-  wire [7:0] c$case_alt_selection_32;
-  wire [7:0] c$bv_6;
-  wire signed [21:0] ds62_fun_arg_0;
-  wire signed [21:0] ds62_fun_arg_1;
-  wire signed [31:0] ds62_fun_arg_2;
-  wire signed [31:0] ds62_fun_arg_3;
-  wire [3:0] ds62_fun_arg_4;
-  wire [7:0] ds62_fun_arg_5;
+  wire [2:0] c$app_arg_selection_14;
   wire [7:0] c$bv_7;
-  wire [2:0] c$app_arg_selection_16;
-  wire [2:0] result_selection_20;
-  wire [7:0] c$bv_8;
-  wire [7:0] c$bv_9;
-  wire [6:0] result_fun_arg_58;
-  wire signed [63:0] result_fun_arg_59;
-  wire [7:0] c$bv_10;
-  wire [7:0] result_selection_23;
-  wire [7:0] c$app_arg_selection_24;
-  wire signed [63:0] c$app_arg_fun_arg_7;
-  wire [6:0] c$app_arg_fun_arg_8;
-  wire signed [5:0] c$s_1;
-  wire signed [63:0] ds62_fun_arg_6;
-  wire signed [15:0] ds62_fun_arg_7;
+  wire signed [21:0] c$s_1;
+  wire signed [31:0] c$app_arg_fun_arg_7;
+  wire signed [31:0] c$app_arg_fun_arg_8;
+  wire signed [21:0] c$s_2;
   wire signed [31:0] c$app_arg_fun_arg_9;
   wire signed [31:0] c$app_arg_fun_arg_10;
-  wire signed [63:0] c$app_arg_fun_arg_11;
-  wire signed [31:0] c$app_arg_fun_arg_12;
-  wire signed [31:0] c$app_arg_fun_arg_13;
-  wire signed [63:0] c$s_2;
-  wire signed [31:0] ds62_fun_arg_8;
-  wire signed [63:0] c$app_arg_fun_arg_14;
-  wire [7:0] result_selection_26;
-  wire [7:0] c$app_arg_selection_27;
-  wire [4:0] result_selection_30;
+  wire [3:0] ds69_fun_arg_0;
+  wire [7:0] ds69_fun_arg_1;
+  wire [7:0] c$bv_8;
+  wire [2:0] c$app_arg_selection_18;
+  wire [2:0] c$app_arg_selection_21;
+  wire [2:0] result_selection_17;
+  wire [7:0] c$bv_9;
+  wire [7:0] c$bv_10;
+  wire [6:0] result_fun_arg_65;
+  wire signed [63:0] result_fun_arg_66;
   wire [7:0] c$bv_11;
-  wire signed [31:0] c$app_arg_fun_arg_15;
+  wire [7:0] result_selection_20;
+  wire [159:0] result_sel_alt_379;
+  wire [159:0] result_sel_alt_437;
+  wire [7:0] c$app_arg_selection_29;
+  wire signed [63:0] c$app_arg_fun_arg_11;
+  wire [6:0] c$app_arg_fun_arg_12;
+  wire signed [5:0] c$s_3;
+  wire signed [63:0] ds69_fun_arg_2;
+  wire signed [15:0] ds69_fun_arg_3;
+  wire signed [31:0] c$app_arg_fun_arg_13;
+  wire signed [31:0] c$app_arg_fun_arg_14;
+  wire signed [63:0] c$app_arg_fun_arg_15;
+  wire signed [63:0] c$app_arg_fun_arg_16;
+  wire signed [31:0] c$app_arg_fun_arg_17;
+  wire signed [63:0] c$app_arg_fun_arg_18;
+  wire signed [31:0] c$app_arg_fun_arg_19;
+  wire signed [63:0] c$s_4;
+  wire signed [31:0] ds69_fun_arg_4;
+  wire signed [63:0] c$app_arg_fun_arg_20;
+  wire [7:0] result_selection_23;
+  wire [7:0] c$app_arg_selection_32;
+  wire [4:0] result_selection_27;
+  wire [7:0] c$bv_12;
+  wire signed [31:0] c$app_arg_fun_arg_21;
   wire signed [31:0] c$siluMulOut_fun_arg;
   wire [4:0] c$siluMulOut_app_arg_selection_1;
-  wire signed [63:0] c$s_3;
+  wire signed [63:0] c$s_5;
   wire signed [63:0] c$mulRoundOut_fun_arg;
   wire [255:0] c$mulSumOut_fun_arg;
   wire [7:0] c$step_$jOut_selection_1;
-  wire [7:0] c$bv_12;
+  wire [7:0] c$bv_13;
   wire [6:0] c$packShiftOut_fun_arg;
   wire signed [31:0] c$packShiftOut_fun_arg_0;
   wire [1:0] d_selection_1;
+  wire signed [63:0] c$mulRoundOut_fun_arg_0;
+  wire [127:0] c$vec;
   wire signed [31:0] c$normGainOut_fun_arg;
   wire signed [31:0] c$normGainOut_fun_arg_0;
   wire signed [31:0] c$normScaleOut_fun_arg;
   wire signed [31:0] c$normScaleOut_fun_arg_0;
+  wire signed [63:0] c$mulRoundOut_fun_arg_1;
   wire signed [63:0] c$sumSquareOut_fun_arg;
   wire signed [31:0] c$sumSquareOut_fun_arg_0;
+  wire [4:0] c$mulSumOut_app_arg_selection_1;
+  wire [511:0] c$vec_0;
   wire [4:0] c$vinAbsOut_app_arg_selection_1;
-  wire signed [63:0] c$s_4;
-  wire [31:0] c$app_arg_fun_arg_16;
-  wire [7:0] result_selection_33;
+  wire [4:0] c$mulSumOut_app_arg_selection_4;
+  wire [511:0] c$vec_1;
+  wire signed [63:0] c$s_6;
+  wire [31:0] c$app_arg_fun_arg_22;
+  wire [7:0] result_selection_30;
   wire [4:0] c$step_vinQuantOut_app_arg_selection_1;
   wire [1:0] c$step_vinQuantOut_case_alt_selection_1;
   wire [4:0] c$tupIn_selection_1;
@@ -887,80 +926,80 @@ module decoder_small_fault_kvrow
   wire signed [31:0] c$siluPipeOut_fun_arg_0;
   wire [223:0] c$siluPipeOut_fun_arg_1;
   wire [110:0] s_fun_arg;
-  wire [0:0] c$bv_13;
-  wire [3:0] c$bv_14;
+  wire [0:0] c$bv_14;
+  wire [3:0] c$bv_15;
   wire [1:0] i1_selection_1;
-  wire [0:0] c$bv_15;
-  wire [1:0] c$bv_16;
-  wire [15:0] c$bv_17;
-  wire [4:0] c$i_265;
+  wire [0:0] c$bv_16;
+  wire [1:0] c$bv_17;
   wire [15:0] c$bv_18;
-  wire [5:0] c$i_273;
-  wire [7:0] c$i_275;
-  wire [511:0] c$vec;
+  wire [4:0] c$i_271;
+  wire [15:0] c$bv_19;
+  wire [5:0] c$i_279;
+  wire [7:0] c$i_281;
+  wire [511:0] c$vec_2;
   wire [4:0] c$dtt_rhs_7;
-  wire [5:0] c$i_340;
-  wire [5:0] c$i_341;
+  wire [5:0] c$i_346;
+  wire [5:0] c$i_347;
   wire [39:0] c$ds2_app_arg_selection_2;
-  wire [6:0] c$i_470;
-  wire [6:0] c$i_471;
+  wire [6:0] c$i_476;
+  wire [6:0] c$i_477;
   wire [39:0] c$ds3_app_arg_selection_2;
-  wire [6:0] c$i_600;
-  wire [6:0] c$i_601;
+  wire [6:0] c$i_606;
+  wire [6:0] c$i_607;
   wire [39:0] c$ds4_app_arg_selection_2;
-  wire [6:0] c$i_730;
-  wire [6:0] c$i_731;
+  wire [6:0] c$i_736;
+  wire [6:0] c$i_737;
   wire [39:0] c$ds5_app_arg_selection_2;
-  wire [6:0] c$i_860;
-  wire [6:0] c$i_861;
-  wire [7:0] c$bv_19;
-  wire [1:0] result_selection_39;
+  wire [6:0] c$i_866;
+  wire [6:0] c$i_867;
   wire [7:0] c$bv_20;
-  wire [4:0] c$case_alt_selection_38;
+  wire [1:0] result_selection_36;
   wire [7:0] c$bv_21;
+  wire [4:0] c$case_alt_selection_33;
   wire [7:0] c$bv_22;
   wire [7:0] c$bv_23;
   wire [7:0] c$bv_24;
   wire [7:0] c$bv_25;
+  wire [7:0] c$bv_26;
   wire [4:0] c$dtt_rhs_10;
-  wire [1:0] c$bv_26;
+  wire [1:0] c$bv_27;
   wire [39:0] ds_selection_2;
   wire [39:0] ds_selection_6;
   wire [39:0] ds_selection_10;
   wire [39:0] ds_selection_14;
   wire [4:0] c$dtt_rhs_13;
-  wire signed [31:0] c$app_arg_fun_arg_17;
-  wire [6:0] c$app_arg_fun_arg_18;
+  wire signed [31:0] c$app_arg_fun_arg_23;
+  wire [6:0] c$app_arg_fun_arg_24;
   wire  c$case_alt_fun_arg;
   wire  c$case_alt_fun_arg_0;
   wire signed [31:0] c$case_alt_fun_arg_1;
   wire signed [15:0] c$case_alt_fun_arg_2;
-  wire signed [7:0] c$app_arg_fun_arg_19;
-  wire signed [7:0] c$app_arg_fun_arg_20;
-  wire  c$app_arg_fun_arg_21;
-  wire signed [63:0] c$app_arg_fun_arg_22;
-  wire signed [6:0] ds86_fun_arg;
-  wire signed [31:0] ds86_fun_arg_0;
-  wire signed [15:0] ds86_fun_arg_1;
-  wire [7:0] ds87_fun_arg;
-  wire signed [6:0] ds87_fun_arg_0;
+  wire signed [7:0] c$app_arg_fun_arg_25;
+  wire signed [7:0] c$app_arg_fun_arg_26;
+  wire  c$app_arg_fun_arg_27;
+  wire signed [63:0] c$app_arg_fun_arg_28;
+  wire signed [6:0] ds93_fun_arg;
+  wire signed [31:0] ds93_fun_arg_0;
+  wire signed [15:0] ds93_fun_arg_1;
+  wire [7:0] ds94_fun_arg;
+  wire signed [6:0] ds94_fun_arg_0;
   wire [2:0] c$i1_case_alt_selection_1;
-  wire [0:0] c$bv_27;
-  wire [2:0] c$bv_28;
+  wire [0:0] c$bv_28;
+  wire [2:0] c$bv_29;
   wire [2:0] c$xs_app_arg_case_alt_selection_2;
-  wire [0:0] c$bv_29;
-  wire [2:0] c$bv_30;
+  wire [0:0] c$bv_30;
+  wire [2:0] c$bv_31;
   wire [4:0] c$dtt_rhs_16;
   wire [2:0] c$i1_case_alt_selection_4;
-  wire [0:0] c$bv_31;
-  wire [2:0] c$bv_32;
+  wire [0:0] c$bv_32;
+  wire [2:0] c$bv_33;
   wire [2:0] c$xs_app_arg_case_alt_selection_6;
-  wire [0:0] c$bv_33;
-  wire [2:0] c$bv_34;
+  wire [0:0] c$bv_34;
+  wire [2:0] c$bv_35;
   wire [4:0] c$dtt_rhs_19;
-  wire [4:0] c$case_alt_selection_45;
-  wire [5:0] c$bv_35;
-  wire [7:0] c$bv_36;
+  wire [4:0] c$case_alt_selection_40;
+  wire [5:0] c$bv_36;
+  wire [7:0] c$bv_37;
   wire [2885:0] result;
 
   assign result = {result_0[2885:2885],
@@ -993,10 +1032,10 @@ module decoder_small_fault_kvrow
   assign kvWr = result_0[797:521];
 
   assign result_0 = {c$case_alt_2,
-                     c$case_alt_1,   result_51[4219:4214],
+                     c$case_alt_1,   result_50[5755:5750],
                      logits,   result_2,   kvWr_0,   result_1};
 
-  assign c$dtt_rhs_1 = result_51[5392:5388];
+  assign c$dtt_rhs_1 = result_50[6928:6924];
 
   assign c$case_scrut = $unsigned(c$dtt_rhs_1);
 
@@ -1007,10 +1046,10 @@ module decoder_small_fault_kvrow
     endcase
   end
 
-  assign result_1 = (c$case_alt & (result_51[5376:5369] == 8'd17)) ? {1'b1,{result_51[5387:5387],
-                                                                            result_51[4838:4837],
-                                                                            result_51[4256:4252],
-                                                                            result_51[4768:4257]}} : {1'b0,520'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx};
+  assign result_1 = (c$case_alt & (result_50[6912:6905] == 8'd18)) ? {1'b1,{result_50[6923:6923],
+                                                                            result_50[6374:6373],
+                                                                            result_50[5792:5788],
+                                                                            result_50[6304:5793]}} : {1'b0,520'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx};
 
   // register begin
   always @(posedge clk or  posedge  rst) begin : result_2_register
@@ -1046,7 +1085,7 @@ module decoder_small_fault_kvrow
   end
   // register end
 
-  assign c$cycNext_case_alt_selection_2 = result_51[5392:5388];
+  assign c$cycNext_case_alt_selection_2 = result_50[6928:6924];
 
   always @(*) begin
     case(c$cycNext_case_alt_selection_2)
@@ -1101,57 +1140,57 @@ module decoder_small_fault_kvrow
     endcase
   end
 
-  assign l = $signed(result_31[95:64]);
+  assign l = $signed(result_30[95:64]);
 
-  assign c$dtt_rhs_4 = result_51[5392:5388];
+  assign c$dtt_rhs_4 = result_50[6928:6924];
 
   assign c$logits_case_scrut = $unsigned(c$dtt_rhs_4);
 
-  assign nxt = result_3[5868:476];
+  assign nxt = result_3[7404:476];
 
-  assign result_selection_4 = result_51[5392:5388];
+  assign result_selection_4 = result_50[6928:6924];
 
   always @(*) begin
     case(result_selection_4)
       5'b00000 : result_3 = c$case_alt_6;
-      5'b00001 : result_3 = {c$app_arg_28,
+      5'b00001 : result_3 = {c$app_arg_34,
                              {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                             {{1'b1,{c$step_$jOut_app_arg_0,   result_22}},
+                             {{1'b1,{c$step_$jOut_app_arg_0,   result_21}},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
-      5'b00010 : result_3 = {result_13,
+      5'b00010 : result_3 = {result_12,
                              {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                              {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
-      5'b00011 : result_3 = {c$app_arg_22,
+      5'b00011 : result_3 = {c$app_arg_26,
                              {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                              {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
-      5'b00100 : result_3 = {result_12,
+      5'b00100 : result_3 = {result_11,
                              {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                             c$app_arg_18};
-      5'b00101 : result_3 = result_17;
-      5'b00110 : result_3 = {c$app_arg_17,
+                             c$app_arg_23};
+      5'b00101 : result_3 = result_16;
+      5'b00110 : result_3 = {c$app_arg_22,
                              {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                             c$app_arg_16};
-      5'b00111 : result_3 = {c$app_arg_15,
+                             c$app_arg_21};
+      5'b00111 : result_3 = {c$app_arg_20,
                              {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                              {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
-      5'b01000 : result_3 = {result_9,
+      5'b01000 : result_3 = {c$app_arg_16,
                              {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                             c$app_arg_12};
+                             c$app_arg_13};
       5'b01001 : result_3 = result_7;
       5'b01010 : result_3 = {result_6,
                              {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
@@ -1161,54 +1200,60 @@ module decoder_small_fault_kvrow
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
       5'b01011 : result_3 = {{5'd12,
-                              result_51[5387:5387],   result_51[5386:5383],
-                              result_51[5382:5377],   result_51[5376:5369],
-                              result_51[5368:5367],
-                              $signed(result_51[5366:5303]),
-                              $signed(result_51[5302:5271]),
-                              $signed(result_51[5270:5265]),
-                              $signed(result_51[5264:5233]),
-                              result_51[5232:5201],
-                              $signed(result_51[5200:5194]),
-                              result_51[5193:5191],   result_51[5190:5183],
-                              result_51[5182:5175],
-                              $signed(result_51[5174:5143]),
-                              result_51[5142:5141],   result_51[5140:5109],
-                              result_51[5108:4981],
-                              $signed(result_51[4980:4974]),
-                              result_51[4973:4846],
-                              $signed(result_51[4845:4839]),
-                              result_51[4838:4837],   result_51[4836:4833],
-                              result_51[4832:4257],   result_51[4256:4252],
-                              $signed(result_51[4251:4220]),
-                              result_51[4219:4214],   c$app_arg_8,
-                              result_51[4102:4098],   result_51[4097:3842],
-                              $signed(result_51[3841:3810]),
-                              result_51[3809:3803],
-                              $signed(result_51[3802:3739]),
-                              result_51[3738:3515],   result_51[3514:3291],
-                              $signed(result_51[3290:3227]),
-                              result_51[3226:2203],   result_51[2202:1179],
-                              result_51[1178:1172],
-                              $signed(result_51[1171:1140]),
-                              $signed(result_51[1139:1108]),
-                              $signed(result_51[1107:1076]),
-                              result_51[1075:852],
-                              $signed(result_51[851:820]),
-                              $signed(result_51[819:788]),
-                              $signed(result_51[787:724]),
-                              $signed(result_51[723:660]),
-                              $signed(result_51[659:638]),
-                              $signed(result_51[637:616]),
-                              $signed(result_51[615:552]),
-                              $signed(result_51[551:488]),
-                              result_51[487:456],
-                              $signed(result_51[455:424]),
-                              result_51[423:417],   result_51[416:416],
-                              result_51[415:384],   result_51[383:128],
-                              $signed(result_51[127:64]),
-                              $signed(result_51[63:32]),
-                              $signed(result_51[31:0])},
+                              result_50[6923:6923],   result_50[6922:6919],
+                              result_50[6918:6913],   result_50[6912:6905],
+                              result_50[6904:6903],
+                              $signed(result_50[6902:6839]),
+                              $signed(result_50[6838:6807]),
+                              $signed(result_50[6806:6801]),
+                              $signed(result_50[6800:6769]),
+                              result_50[6768:6737],
+                              $signed(result_50[6736:6730]),
+                              result_50[6729:6727],   result_50[6726:6719],
+                              result_50[6718:6711],
+                              $signed(result_50[6710:6679]),
+                              result_50[6678:6677],   result_50[6676:6645],
+                              result_50[6644:6517],
+                              $signed(result_50[6516:6510]),
+                              result_50[6509:6382],
+                              $signed(result_50[6381:6375]),
+                              result_50[6374:6373],   result_50[6372:6369],
+                              result_50[6368:5793],   result_50[5792:5788],
+                              $signed(result_50[5787:5756]),
+                              result_50[5755:5750],   c$app_arg_9,
+                              result_50[5638:5634],   result_50[5633:5378],
+                              $signed(result_50[5377:5346]),
+                              result_50[5345:5339],
+                              $signed(result_50[5338:5275]),
+                              result_50[5274:5051],   result_50[5050:4827],
+                              $signed(result_50[4826:4763]),
+                              result_50[4762:3739],   result_50[3738:2715],
+                              result_50[2714:2708],
+                              $signed(result_50[2707:2676]),
+                              result_50[2675:2548],
+                              $signed(result_50[2547:2516]),
+                              result_50[2515:2292],
+                              $signed(result_50[2291:2260]),
+                              $signed(result_50[2259:2228]),
+                              $signed(result_50[2227:2164]),
+                              $signed(result_50[2163:2100]),
+                              $signed(result_50[2099:2078]),
+                              $signed(result_50[2077:2056]),
+                              $signed(result_50[2055:1992]),
+                              $signed(result_50[1991:1928]),
+                              result_50[1927:1896],
+                              $signed(result_50[1895:1864]),
+                              result_50[1863:1857],   result_50[1856:1856],
+                              result_50[1855:1824],   result_50[1823:1568],
+                              $signed(result_50[1567:1504]),
+                              $signed(result_50[1503:1472]),
+                              $signed(result_50[1471:1440]),
+                              $signed(result_50[1439:1408]),
+                              result_50[1407:1152],
+                              $signed(result_50[1151:1088]),
+                              result_50[1087:832],
+                              $signed(result_50[831:768]),
+                              result_50[767:256],   result_50[255:0]},
                              {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                              {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
@@ -1225,7 +1270,7 @@ module decoder_small_fault_kvrow
       5'b01101 : result_3 = {c$app_arg_5,
                              {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                              c$app_arg_4};
-      5'b01110 : result_3 = result_17;
+      5'b01110 : result_3 = result_16;
       5'b01111 : result_3 = {c$app_arg_3,
                              {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                              {{1'b1,{c$step_$jOut_app_arg_0,   result_5}},
@@ -1248,120 +1293,133 @@ module decoder_small_fault_kvrow
   end
 
   assign c$case_alt_3 = out_ready ? {{5'd0,
-                                      result_51[5387:5387],   result_51[5386:5383],
-                                      result_51[5382:5377],   result_51[5376:5369],
-                                      result_51[5368:5367],
-                                      $signed(result_51[5366:5303]),
-                                      $signed(result_51[5302:5271]),
-                                      $signed(result_51[5270:5265]),
-                                      $signed(result_51[5264:5233]),
-                                      result_51[5232:5201],
-                                      $signed(result_51[5200:5194]),
-                                      result_51[5193:5191],   result_51[5190:5183],
-                                      result_51[5182:5175],
-                                      $signed(result_51[5174:5143]),
-                                      result_51[5142:5141],   result_51[5140:5109],
-                                      result_51[5108:4981],
-                                      $signed(result_51[4980:4974]),
-                                      result_51[4973:4846],
-                                      $signed(result_51[4845:4839]),
-                                      result_51[4838:4837],   result_51[4836:4833],
-                                      result_51[4832:4257],   result_51[4256:4252],
-                                      $signed(result_51[4251:4220]),
-                                      result_51[4219:4214],   s,
-                                      result_51[4102:4098],   result_51[4097:3842],
-                                      $signed(result_51[3841:3810]),
-                                      result_51[3809:3803],
-                                      $signed(result_51[3802:3739]),
-                                      result_51[3738:3515],   result_51[3514:3291],
-                                      $signed(result_51[3290:3227]),
-                                      result_51[3226:2203],   result_51[2202:1179],
-                                      result_51[1178:1172],
-                                      $signed(result_51[1171:1140]),
-                                      $signed(result_51[1139:1108]),
-                                      $signed(result_51[1107:1076]),
-                                      result_51[1075:852],
-                                      $signed(result_51[851:820]),
-                                      $signed(result_51[819:788]),
-                                      $signed(result_51[787:724]),
-                                      $signed(result_51[723:660]),
-                                      $signed(result_51[659:638]),
-                                      $signed(result_51[637:616]),
-                                      $signed(result_51[615:552]),
-                                      $signed(result_51[551:488]),
-                                      result_51[487:456],
-                                      $signed(result_51[455:424]),
-                                      result_51[423:417],   result_51[416:416],
-                                      result_51[415:384],   result_51[383:128],
-                                      $signed(result_51[127:64]),
-                                      $signed(result_51[63:32]),
-                                      $signed(result_51[31:0])},
+                                      result_50[6923:6923],   result_50[6922:6919],
+                                      result_50[6918:6913],   result_50[6912:6905],
+                                      result_50[6904:6903],
+                                      $signed(result_50[6902:6839]),
+                                      $signed(result_50[6838:6807]),
+                                      $signed(result_50[6806:6801]),
+                                      $signed(result_50[6800:6769]),
+                                      result_50[6768:6737],
+                                      $signed(result_50[6736:6730]),
+                                      result_50[6729:6727],   result_50[6726:6719],
+                                      result_50[6718:6711],
+                                      $signed(result_50[6710:6679]),
+                                      result_50[6678:6677],   result_50[6676:6645],
+                                      result_50[6644:6517],
+                                      $signed(result_50[6516:6510]),
+                                      result_50[6509:6382],
+                                      $signed(result_50[6381:6375]),
+                                      result_50[6374:6373],   result_50[6372:6369],
+                                      result_50[6368:5793],   result_50[5792:5788],
+                                      $signed(result_50[5787:5756]),
+                                      result_50[5755:5750],   s,
+                                      result_50[5638:5634],   result_50[5633:5378],
+                                      $signed(result_50[5377:5346]),
+                                      result_50[5345:5339],
+                                      $signed(result_50[5338:5275]),
+                                      result_50[5274:5051],   result_50[5050:4827],
+                                      $signed(result_50[4826:4763]),
+                                      result_50[4762:3739],   result_50[3738:2715],
+                                      result_50[2714:2708],
+                                      $signed(result_50[2707:2676]),
+                                      result_50[2675:2548],
+                                      $signed(result_50[2547:2516]),
+                                      result_50[2515:2292],
+                                      $signed(result_50[2291:2260]),
+                                      $signed(result_50[2259:2228]),
+                                      $signed(result_50[2227:2164]),
+                                      $signed(result_50[2163:2100]),
+                                      $signed(result_50[2099:2078]),
+                                      $signed(result_50[2077:2056]),
+                                      $signed(result_50[2055:1992]),
+                                      $signed(result_50[1991:1928]),
+                                      result_50[1927:1896],
+                                      $signed(result_50[1895:1864]),
+                                      result_50[1863:1857],   result_50[1856:1856],
+                                      result_50[1855:1824],   result_50[1823:1568],
+                                      $signed(result_50[1567:1504]),
+                                      $signed(result_50[1503:1472]),
+                                      $signed(result_50[1471:1440]),
+                                      $signed(result_50[1439:1408]),
+                                      result_50[1407:1152],
+                                      $signed(result_50[1151:1088]),
+                                      result_50[1087:832],
+                                      $signed(result_50[831:768]),
+                                      result_50[767:256],   result_50[255:0]},
                                      {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                      {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                       {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                       {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                       {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                       {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}} : {{5'd20,
-                                                                                               result_51[5387:5387],
-                                                                                               result_51[5386:5383],
-                                                                                               result_51[5382:5377],
-                                                                                               result_51[5376:5369],
-                                                                                               result_51[5368:5367],
-                                                                                               $signed(result_51[5366:5303]),
-                                                                                               $signed(result_51[5302:5271]),
-                                                                                               $signed(result_51[5270:5265]),
-                                                                                               $signed(result_51[5264:5233]),
-                                                                                               result_51[5232:5201],
-                                                                                               $signed(result_51[5200:5194]),
-                                                                                               result_51[5193:5191],
-                                                                                               result_51[5190:5183],
-                                                                                               result_51[5182:5175],
-                                                                                               $signed(result_51[5174:5143]),
-                                                                                               result_51[5142:5141],
-                                                                                               result_51[5140:5109],
-                                                                                               result_51[5108:4981],
-                                                                                               $signed(result_51[4980:4974]),
-                                                                                               result_51[4973:4846],
-                                                                                               $signed(result_51[4845:4839]),
-                                                                                               result_51[4838:4837],
-                                                                                               result_51[4836:4833],
-                                                                                               result_51[4832:4257],
-                                                                                               result_51[4256:4252],
-                                                                                               $signed(result_51[4251:4220]),
-                                                                                               result_51[4219:4214],
+                                                                                               result_50[6923:6923],
+                                                                                               result_50[6922:6919],
+                                                                                               result_50[6918:6913],
+                                                                                               result_50[6912:6905],
+                                                                                               result_50[6904:6903],
+                                                                                               $signed(result_50[6902:6839]),
+                                                                                               $signed(result_50[6838:6807]),
+                                                                                               $signed(result_50[6806:6801]),
+                                                                                               $signed(result_50[6800:6769]),
+                                                                                               result_50[6768:6737],
+                                                                                               $signed(result_50[6736:6730]),
+                                                                                               result_50[6729:6727],
+                                                                                               result_50[6726:6719],
+                                                                                               result_50[6718:6711],
+                                                                                               $signed(result_50[6710:6679]),
+                                                                                               result_50[6678:6677],
+                                                                                               result_50[6676:6645],
+                                                                                               result_50[6644:6517],
+                                                                                               $signed(result_50[6516:6510]),
+                                                                                               result_50[6509:6382],
+                                                                                               $signed(result_50[6381:6375]),
+                                                                                               result_50[6374:6373],
+                                                                                               result_50[6372:6369],
+                                                                                               result_50[6368:5793],
+                                                                                               result_50[5792:5788],
+                                                                                               $signed(result_50[5787:5756]),
+                                                                                               result_50[5755:5750],
                                                                                                s,
-                                                                                               result_51[4102:4098],
-                                                                                               result_51[4097:3842],
-                                                                                               $signed(result_51[3841:3810]),
-                                                                                               result_51[3809:3803],
-                                                                                               $signed(result_51[3802:3739]),
-                                                                                               result_51[3738:3515],
-                                                                                               result_51[3514:3291],
-                                                                                               $signed(result_51[3290:3227]),
-                                                                                               result_51[3226:2203],
-                                                                                               result_51[2202:1179],
-                                                                                               result_51[1178:1172],
-                                                                                               $signed(result_51[1171:1140]),
-                                                                                               $signed(result_51[1139:1108]),
-                                                                                               $signed(result_51[1107:1076]),
-                                                                                               result_51[1075:852],
-                                                                                               $signed(result_51[851:820]),
-                                                                                               $signed(result_51[819:788]),
-                                                                                               $signed(result_51[787:724]),
-                                                                                               $signed(result_51[723:660]),
-                                                                                               $signed(result_51[659:638]),
-                                                                                               $signed(result_51[637:616]),
-                                                                                               $signed(result_51[615:552]),
-                                                                                               $signed(result_51[551:488]),
-                                                                                               result_51[487:456],
-                                                                                               $signed(result_51[455:424]),
-                                                                                               result_51[423:417],
-                                                                                               result_51[416:416],
-                                                                                               result_51[415:384],
-                                                                                               result_51[383:128],
-                                                                                               $signed(result_51[127:64]),
-                                                                                               $signed(result_51[63:32]),
-                                                                                               $signed(result_51[31:0])},
+                                                                                               result_50[5638:5634],
+                                                                                               result_50[5633:5378],
+                                                                                               $signed(result_50[5377:5346]),
+                                                                                               result_50[5345:5339],
+                                                                                               $signed(result_50[5338:5275]),
+                                                                                               result_50[5274:5051],
+                                                                                               result_50[5050:4827],
+                                                                                               $signed(result_50[4826:4763]),
+                                                                                               result_50[4762:3739],
+                                                                                               result_50[3738:2715],
+                                                                                               result_50[2714:2708],
+                                                                                               $signed(result_50[2707:2676]),
+                                                                                               result_50[2675:2548],
+                                                                                               $signed(result_50[2547:2516]),
+                                                                                               result_50[2515:2292],
+                                                                                               $signed(result_50[2291:2260]),
+                                                                                               $signed(result_50[2259:2228]),
+                                                                                               $signed(result_50[2227:2164]),
+                                                                                               $signed(result_50[2163:2100]),
+                                                                                               $signed(result_50[2099:2078]),
+                                                                                               $signed(result_50[2077:2056]),
+                                                                                               $signed(result_50[2055:1992]),
+                                                                                               $signed(result_50[1991:1928]),
+                                                                                               result_50[1927:1896],
+                                                                                               $signed(result_50[1895:1864]),
+                                                                                               result_50[1863:1857],
+                                                                                               result_50[1856:1856],
+                                                                                               result_50[1855:1824],
+                                                                                               result_50[1823:1568],
+                                                                                               $signed(result_50[1567:1504]),
+                                                                                               $signed(result_50[1503:1472]),
+                                                                                               $signed(result_50[1471:1440]),
+                                                                                               $signed(result_50[1439:1408]),
+                                                                                               result_50[1407:1152],
+                                                                                               $signed(result_50[1151:1088]),
+                                                                                               result_50[1087:832],
+                                                                                               $signed(result_50[831:768]),
+                                                                                               result_50[767:256],
+                                                                                               result_50[255:0]},
                                                                                               {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                                                                               {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                                                                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
@@ -1369,181 +1427,201 @@ module decoder_small_fault_kvrow
                                                                                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                                                                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
 
-  assign c$case_alt_selection_6 = result_51[4102:4098];
+  assign c$case_alt_selection_6 = result_50[5638:5634];
 
   always @(*) begin
     case(c$case_alt_selection_6)
       5'd8 : c$case_alt_4 = {{5'd6,
-                              result_51[5387:5387],   result_51[5386:5383],
-                              result_51[5382:5377],   result_51[5376:5369],
-                              result_51[5368:5367],
-                              $signed(result_51[5366:5303]),
-                              $signed(result_51[5302:5271]),
-                              $signed(result_51[5270:5265]),
-                              $signed(result_51[5264:5233]),
-                              result_51[5232:5201],   c$app_arg_2,   3'd5,
+                              result_50[6923:6923],   result_50[6922:6919],
+                              result_50[6918:6913],   result_50[6912:6905],
+                              result_50[6904:6903],
+                              $signed(result_50[6902:6839]),
+                              $signed(result_50[6838:6807]),
+                              $signed(result_50[6806:6801]),
+                              $signed(result_50[6800:6769]),
+                              result_50[6768:6737],   c$app_arg_2,   3'd5,
                               8'd64,   8'd128,
-                              $signed(result_51[5174:5143]),
-                              result_51[5142:5141],   result_51[5140:5109],
-                              result_51[5108:4981],
-                              $signed(result_51[4980:4974]),
-                              result_51[4973:4846],
-                              $signed(result_51[4845:4839]),
-                              result_51[4838:4837],   result_51[4836:4833],
-                              result_51[4832:4257],   result_51[4256:4252],
-                              $signed(result_51[4251:4220]),
-                              result_51[4219:4214],   s,
-                              result_51[4102:4098],   result_51[4097:3842],
-                              $signed(result_51[3841:3810]),
-                              result_51[3809:3803],
-                              $signed(result_51[3802:3739]),
-                              result_51[3738:3515],   result_51[3514:3291],
-                              $signed(result_51[3290:3227]),
-                              result_51[3226:2203],   result_51[2202:1179],
-                              result_51[1178:1172],
-                              $signed(result_51[1171:1140]),
-                              $signed(result_51[1139:1108]),
-                              $signed(result_51[1107:1076]),
-                              result_51[1075:852],
-                              $signed(result_51[851:820]),
-                              $signed(result_51[819:788]),
-                              $signed(result_51[787:724]),
-                              $signed(result_51[723:660]),
-                              $signed(result_51[659:638]),
-                              $signed(result_51[637:616]),
-                              $signed(result_51[615:552]),
-                              $signed(result_51[551:488]),
-                              result_51[487:456],
-                              $signed(result_51[455:424]),
-                              result_51[423:417],   result_51[416:416],
-                              result_51[415:384],   result_51[383:128],
-                              $signed(result_51[127:64]),
-                              $signed(result_51[63:32]),
-                              $signed(result_51[31:0])},
+                              $signed(result_50[6710:6679]),
+                              result_50[6678:6677],   result_50[6676:6645],
+                              result_50[6644:6517],
+                              $signed(result_50[6516:6510]),
+                              result_50[6509:6382],
+                              $signed(result_50[6381:6375]),
+                              result_50[6374:6373],   result_50[6372:6369],
+                              result_50[6368:5793],   result_50[5792:5788],
+                              $signed(result_50[5787:5756]),
+                              result_50[5755:5750],   s,
+                              result_50[5638:5634],   result_50[5633:5378],
+                              $signed(result_50[5377:5346]),
+                              result_50[5345:5339],
+                              $signed(result_50[5338:5275]),
+                              result_50[5274:5051],   result_50[5050:4827],
+                              $signed(result_50[4826:4763]),
+                              result_50[4762:3739],   result_50[3738:2715],
+                              result_50[2714:2708],
+                              $signed(result_50[2707:2676]),
+                              result_50[2675:2548],
+                              $signed(result_50[2547:2516]),
+                              result_50[2515:2292],
+                              $signed(result_50[2291:2260]),
+                              $signed(result_50[2259:2228]),
+                              $signed(result_50[2227:2164]),
+                              $signed(result_50[2163:2100]),
+                              $signed(result_50[2099:2078]),
+                              $signed(result_50[2077:2056]),
+                              $signed(result_50[2055:1992]),
+                              $signed(result_50[1991:1928]),
+                              result_50[1927:1896],
+                              $signed(result_50[1895:1864]),
+                              result_50[1863:1857],   result_50[1856:1856],
+                              result_50[1855:1824],   result_50[1823:1568],
+                              $signed(result_50[1567:1504]),
+                              $signed(result_50[1503:1472]),
+                              $signed(result_50[1471:1440]),
+                              $signed(result_50[1439:1408]),
+                              result_50[1407:1152],
+                              $signed(result_50[1151:1088]),
+                              result_50[1087:832],
+                              $signed(result_50[831:768]),
+                              result_50[767:256],   result_50[255:0]},
                              {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                              {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
-      default : c$case_alt_4 = result_15;
+      default : c$case_alt_4 = result_14;
     endcase
   end
 
   assign c$case_alt_5 = c$tupIn_case_scrut ? {{5'd16,
-                                               result_51[5387:5387],   result_51[5386:5383],
-                                               result_51[5382:5377],   result_51[5376:5369],
-                                               result_51[5368:5367],
-                                               $signed(result_51[5366:5303]),
-                                               $signed(result_51[5302:5271]),
-                                               $signed(result_51[5270:5265]),
-                                               $signed(result_51[5264:5233]),
-                                               result_51[5232:5201],
-                                               $signed(result_51[5200:5194]),
-                                               result_51[5193:5191],   result_51[5190:5183],
-                                               result_51[5182:5175],
-                                               $signed(result_51[5174:5143]),
-                                               result_51[5142:5141],   result_51[5140:5109],
-                                               result_51[5108:4981],
-                                               $signed(result_51[4980:4974]),
-                                               result_51[4973:4846],
-                                               $signed(result_51[4845:4839]),
-                                               result_51[4838:4837],   result_51[4836:4833],
-                                               result_51[4832:4257],   result_51[4256:4252],
-                                               $signed(result_51[4251:4220]),
-                                               result_51[4219:4214],   s,
-                                               c$tupIn_app_arg_2,   result_51[4097:3842],
-                                               $signed(result_51[3841:3810]),
-                                               result_51[3809:3803],
-                                               $signed(result_51[3802:3739]),
-                                               result_51[3738:3515],   result_51[3514:3291],
-                                               $signed(result_51[3290:3227]),
-                                               result_51[3226:2203],   result_51[2202:1179],
-                                               result_51[1178:1172],
-                                               $signed(result_51[1171:1140]),
-                                               $signed(result_51[1139:1108]),
-                                               $signed(result_51[1107:1076]),
-                                               c$siluPipeOut,   $signed(result_51[851:820]),
+                                               result_50[6923:6923],   result_50[6922:6919],
+                                               result_50[6918:6913],   result_50[6912:6905],
+                                               result_50[6904:6903],
+                                               $signed(result_50[6902:6839]),
+                                               $signed(result_50[6838:6807]),
+                                               $signed(result_50[6806:6801]),
+                                               $signed(result_50[6800:6769]),
+                                               result_50[6768:6737],
+                                               $signed(result_50[6736:6730]),
+                                               result_50[6729:6727],   result_50[6726:6719],
+                                               result_50[6718:6711],
+                                               $signed(result_50[6710:6679]),
+                                               result_50[6678:6677],   result_50[6676:6645],
+                                               result_50[6644:6517],
+                                               $signed(result_50[6516:6510]),
+                                               result_50[6509:6382],
+                                               $signed(result_50[6381:6375]),
+                                               result_50[6374:6373],   result_50[6372:6369],
+                                               result_50[6368:5793],   result_50[5792:5788],
+                                               $signed(result_50[5787:5756]),
+                                               result_50[5755:5750],   s,
+                                               c$tupIn_app_arg_2,   result_50[5633:5378],
+                                               $signed(result_50[5377:5346]),
+                                               result_50[5345:5339],
+                                               $signed(result_50[5338:5275]),
+                                               result_50[5274:5051],   result_50[5050:4827],
+                                               $signed(result_50[4826:4763]),
+                                               result_50[4762:3739],   result_50[3738:2715],
+                                               result_50[2714:2708],
+                                               $signed(result_50[2707:2676]),
+                                               result_50[2675:2548],
+                                               $signed(result_50[2547:2516]),
+                                               c$siluPipeOut,
+                                               $signed(result_50[2291:2260]),
                                                c$tupIn_app_arg_1,
-                                               $signed(result_51[787:724]),
-                                               $signed(result_51[723:660]),
-                                               $signed(result_51[659:638]),
-                                               $signed(result_51[637:616]),
-                                               $signed(result_51[615:552]),
-                                               $signed(result_51[551:488]),
-                                               result_51[487:456],
-                                               $signed(result_51[455:424]),
-                                               result_51[423:417],   result_51[416:416],
-                                               result_51[415:384],   result_51[383:128],
-                                               $signed(result_51[127:64]),
-                                               $signed(result_51[63:32]),
-                                               $signed(result_51[31:0])},
+                                               $signed(result_50[2227:2164]),
+                                               $signed(result_50[2163:2100]),
+                                               $signed(result_50[2099:2078]),
+                                               $signed(result_50[2077:2056]),
+                                               $signed(result_50[2055:1992]),
+                                               $signed(result_50[1991:1928]),
+                                               result_50[1927:1896],
+                                               $signed(result_50[1895:1864]),
+                                               result_50[1863:1857],   result_50[1856:1856],
+                                               result_50[1855:1824],   result_50[1823:1568],
+                                               $signed(result_50[1567:1504]),
+                                               $signed(result_50[1503:1472]),
+                                               $signed(result_50[1471:1440]),
+                                               $signed(result_50[1439:1408]),
+                                               result_50[1407:1152],
+                                               $signed(result_50[1151:1088]),
+                                               result_50[1087:832],
+                                               $signed(result_50[831:768]),
+                                               result_50[767:256],   result_50[255:0]},
                                               {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                               {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}} : {{5'd17,
-                                                                                                        result_51[5387:5387],
-                                                                                                        result_51[5386:5383],
-                                                                                                        result_51[5382:5377],
-                                                                                                        result_51[5376:5369],
-                                                                                                        result_51[5368:5367],
-                                                                                                        $signed(result_51[5366:5303]),
-                                                                                                        $signed(result_51[5302:5271]),
-                                                                                                        $signed(result_51[5270:5265]),
-                                                                                                        $signed(result_51[5264:5233]),
-                                                                                                        result_51[5232:5201],
-                                                                                                        $signed(result_51[5200:5194]),
-                                                                                                        result_51[5193:5191],
-                                                                                                        result_51[5190:5183],
-                                                                                                        result_51[5182:5175],
-                                                                                                        $signed(result_51[5174:5143]),
-                                                                                                        result_51[5142:5141],
-                                                                                                        result_51[5140:5109],
-                                                                                                        result_51[5108:4981],
-                                                                                                        $signed(result_51[4980:4974]),
-                                                                                                        result_51[4973:4846],
-                                                                                                        $signed(result_51[4845:4839]),
-                                                                                                        result_51[4838:4837],
-                                                                                                        result_51[4836:4833],
-                                                                                                        result_51[4832:4257],
-                                                                                                        result_51[4256:4252],
-                                                                                                        $signed(result_51[4251:4220]),
-                                                                                                        result_51[4219:4214],
+                                                                                                        result_50[6923:6923],
+                                                                                                        result_50[6922:6919],
+                                                                                                        result_50[6918:6913],
+                                                                                                        result_50[6912:6905],
+                                                                                                        result_50[6904:6903],
+                                                                                                        $signed(result_50[6902:6839]),
+                                                                                                        $signed(result_50[6838:6807]),
+                                                                                                        $signed(result_50[6806:6801]),
+                                                                                                        $signed(result_50[6800:6769]),
+                                                                                                        result_50[6768:6737],
+                                                                                                        $signed(result_50[6736:6730]),
+                                                                                                        result_50[6729:6727],
+                                                                                                        result_50[6726:6719],
+                                                                                                        result_50[6718:6711],
+                                                                                                        $signed(result_50[6710:6679]),
+                                                                                                        result_50[6678:6677],
+                                                                                                        result_50[6676:6645],
+                                                                                                        result_50[6644:6517],
+                                                                                                        $signed(result_50[6516:6510]),
+                                                                                                        result_50[6509:6382],
+                                                                                                        $signed(result_50[6381:6375]),
+                                                                                                        result_50[6374:6373],
+                                                                                                        result_50[6372:6369],
+                                                                                                        result_50[6368:5793],
+                                                                                                        result_50[5792:5788],
+                                                                                                        $signed(result_50[5787:5756]),
+                                                                                                        result_50[5755:5750],
                                                                                                         c$recipStartLargeOut,
                                                                                                         5'd0,
-                                                                                                        result_51[4097:3842],
-                                                                                                        $signed(result_51[3841:3810]),
-                                                                                                        result_51[3809:3803],
-                                                                                                        $signed(result_51[3802:3739]),
-                                                                                                        result_51[3738:3515],
-                                                                                                        result_51[3514:3291],
-                                                                                                        $signed(result_51[3290:3227]),
-                                                                                                        result_51[3226:2203],
-                                                                                                        result_51[2202:1179],
-                                                                                                        result_51[1178:1172],
-                                                                                                        $signed(result_51[1171:1140]),
-                                                                                                        $signed(result_51[1139:1108]),
-                                                                                                        $signed(result_51[1107:1076]),
-                                                                                                        result_51[1075:852],
-                                                                                                        $signed(result_51[819:788]),
-                                                                                                        $signed(result_51[819:788]),
-                                                                                                        $signed(result_51[787:724]),
-                                                                                                        $signed(result_51[723:660]),
-                                                                                                        $signed(result_51[659:638]),
-                                                                                                        $signed(result_51[637:616]),
-                                                                                                        $signed(result_51[615:552]),
-                                                                                                        $signed(result_51[551:488]),
-                                                                                                        result_51[487:456],
-                                                                                                        $signed(result_51[455:424]),
-                                                                                                        result_51[423:417],
-                                                                                                        result_51[416:416],
-                                                                                                        result_51[415:384],
-                                                                                                        result_51[383:128],
-                                                                                                        $signed(result_51[127:64]),
-                                                                                                        $signed(result_51[63:32]),
-                                                                                                        $signed(result_51[31:0])},
+                                                                                                        result_50[5633:5378],
+                                                                                                        $signed(result_50[5377:5346]),
+                                                                                                        result_50[5345:5339],
+                                                                                                        $signed(result_50[5338:5275]),
+                                                                                                        result_50[5274:5051],
+                                                                                                        result_50[5050:4827],
+                                                                                                        $signed(result_50[4826:4763]),
+                                                                                                        result_50[4762:3739],
+                                                                                                        result_50[3738:2715],
+                                                                                                        result_50[2714:2708],
+                                                                                                        $signed(result_50[2707:2676]),
+                                                                                                        result_50[2675:2548],
+                                                                                                        $signed(result_50[2547:2516]),
+                                                                                                        result_50[2515:2292],
+                                                                                                        $signed(result_50[2259:2228]),
+                                                                                                        $signed(result_50[2259:2228]),
+                                                                                                        $signed(result_50[2227:2164]),
+                                                                                                        $signed(result_50[2163:2100]),
+                                                                                                        $signed(result_50[2099:2078]),
+                                                                                                        $signed(result_50[2077:2056]),
+                                                                                                        $signed(result_50[2055:1992]),
+                                                                                                        $signed(result_50[1991:1928]),
+                                                                                                        result_50[1927:1896],
+                                                                                                        $signed(result_50[1895:1864]),
+                                                                                                        result_50[1863:1857],
+                                                                                                        result_50[1856:1856],
+                                                                                                        result_50[1855:1824],
+                                                                                                        result_50[1823:1568],
+                                                                                                        $signed(result_50[1567:1504]),
+                                                                                                        $signed(result_50[1503:1472]),
+                                                                                                        $signed(result_50[1471:1440]),
+                                                                                                        $signed(result_50[1439:1408]),
+                                                                                                        result_50[1407:1152],
+                                                                                                        $signed(result_50[1151:1088]),
+                                                                                                        result_50[1087:832],
+                                                                                                        $signed(result_50[831:768]),
+                                                                                                        result_50[767:256],
+                                                                                                        result_50[255:0]},
                                                                                                        {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                                                                                        {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                                                                                         {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
@@ -1553,117 +1631,130 @@ module decoder_small_fault_kvrow
 
   assign c$case_alt_6 = in_valid ? {{5'd1,
                                      1'd0,   in_pos,   in_token,   8'd0,   2'd0,
-                                     $signed(result_51[5366:5303]),
-                                     $signed(result_51[5302:5271]),
-                                     $signed(result_51[5270:5265]),
-                                     $signed(result_51[5264:5233]),
-                                     result_51[5232:5201],
-                                     $signed(result_51[5200:5194]),
-                                     result_51[5193:5191],   result_51[5190:5183],
-                                     result_51[5182:5175],
-                                     $signed(result_51[5174:5143]),
-                                     result_51[5142:5141],   result_51[5140:5109],
-                                     result_51[5108:4981],
-                                     $signed(result_51[4980:4974]),
-                                     result_51[4973:4846],
-                                     $signed(result_51[4845:4839]),
-                                     result_51[4838:4837],   result_51[4836:4833],
-                                     result_51[4832:4257],   result_51[4256:4252],
-                                     $signed(result_51[4251:4220]),
-                                     result_51[4219:4214],   s,
-                                     result_51[4102:4098],   result_51[4097:3842],
-                                     $signed(result_51[3841:3810]),
-                                     result_51[3809:3803],
-                                     $signed(result_51[3802:3739]),
-                                     result_51[3738:3515],   result_51[3514:3291],
-                                     $signed(result_51[3290:3227]),
-                                     result_51[3226:2203],   result_51[2202:1179],
-                                     result_51[1178:1172],
-                                     $signed(result_51[1171:1140]),
-                                     $signed(result_51[1139:1108]),
-                                     $signed(result_51[1107:1076]),
-                                     result_51[1075:852],
-                                     $signed(result_51[851:820]),
-                                     $signed(result_51[819:788]),
-                                     $signed(result_51[787:724]),
-                                     $signed(result_51[723:660]),
-                                     $signed(result_51[659:638]),
-                                     $signed(result_51[637:616]),
-                                     $signed(result_51[615:552]),
-                                     $signed(result_51[551:488]),
-                                     result_51[487:456],
-                                     $signed(result_51[455:424]),
-                                     result_51[423:417],   result_51[416:416],
-                                     result_51[415:384],   result_51[383:128],
-                                     $signed(result_51[127:64]),
-                                     $signed(result_51[63:32]),
-                                     $signed(result_51[31:0])},
+                                     $signed(result_50[6902:6839]),
+                                     $signed(result_50[6838:6807]),
+                                     $signed(result_50[6806:6801]),
+                                     $signed(result_50[6800:6769]),
+                                     result_50[6768:6737],
+                                     $signed(result_50[6736:6730]),
+                                     result_50[6729:6727],   result_50[6726:6719],
+                                     result_50[6718:6711],
+                                     $signed(result_50[6710:6679]),
+                                     result_50[6678:6677],   result_50[6676:6645],
+                                     result_50[6644:6517],
+                                     $signed(result_50[6516:6510]),
+                                     result_50[6509:6382],
+                                     $signed(result_50[6381:6375]),
+                                     result_50[6374:6373],   result_50[6372:6369],
+                                     result_50[6368:5793],   result_50[5792:5788],
+                                     $signed(result_50[5787:5756]),
+                                     result_50[5755:5750],   s,
+                                     result_50[5638:5634],   result_50[5633:5378],
+                                     $signed(result_50[5377:5346]),
+                                     result_50[5345:5339],
+                                     $signed(result_50[5338:5275]),
+                                     result_50[5274:5051],   result_50[5050:4827],
+                                     $signed(result_50[4826:4763]),
+                                     result_50[4762:3739],   result_50[3738:2715],
+                                     result_50[2714:2708],
+                                     $signed(result_50[2707:2676]),
+                                     result_50[2675:2548],
+                                     $signed(result_50[2547:2516]),
+                                     result_50[2515:2292],
+                                     $signed(result_50[2291:2260]),
+                                     $signed(result_50[2259:2228]),
+                                     $signed(result_50[2227:2164]),
+                                     $signed(result_50[2163:2100]),
+                                     $signed(result_50[2099:2078]),
+                                     $signed(result_50[2077:2056]),
+                                     $signed(result_50[2055:1992]),
+                                     $signed(result_50[1991:1928]),
+                                     result_50[1927:1896],
+                                     $signed(result_50[1895:1864]),
+                                     result_50[1863:1857],   result_50[1856:1856],
+                                     result_50[1855:1824],   result_50[1823:1568],
+                                     $signed(result_50[1567:1504]),
+                                     $signed(result_50[1503:1472]),
+                                     $signed(result_50[1471:1440]),
+                                     $signed(result_50[1439:1408]),
+                                     result_50[1407:1152],
+                                     $signed(result_50[1151:1088]),
+                                     result_50[1087:832],
+                                     $signed(result_50[831:768]),
+                                     result_50[767:256],   result_50[255:0]},
                                     {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                     {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                      {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                      {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                      {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                      {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}} : {{5'd0,
-                                                                                              result_51[5387:5387],
-                                                                                              result_51[5386:5383],
-                                                                                              result_51[5382:5377],
-                                                                                              result_51[5376:5369],
-                                                                                              result_51[5368:5367],
-                                                                                              $signed(result_51[5366:5303]),
-                                                                                              $signed(result_51[5302:5271]),
-                                                                                              $signed(result_51[5270:5265]),
-                                                                                              $signed(result_51[5264:5233]),
-                                                                                              result_51[5232:5201],
-                                                                                              $signed(result_51[5200:5194]),
-                                                                                              result_51[5193:5191],
-                                                                                              result_51[5190:5183],
-                                                                                              result_51[5182:5175],
-                                                                                              $signed(result_51[5174:5143]),
-                                                                                              result_51[5142:5141],
-                                                                                              result_51[5140:5109],
-                                                                                              result_51[5108:4981],
-                                                                                              $signed(result_51[4980:4974]),
-                                                                                              result_51[4973:4846],
-                                                                                              $signed(result_51[4845:4839]),
-                                                                                              result_51[4838:4837],
-                                                                                              result_51[4836:4833],
-                                                                                              result_51[4832:4257],
-                                                                                              result_51[4256:4252],
-                                                                                              $signed(result_51[4251:4220]),
-                                                                                              result_51[4219:4214],
+                                                                                              result_50[6923:6923],
+                                                                                              result_50[6922:6919],
+                                                                                              result_50[6918:6913],
+                                                                                              result_50[6912:6905],
+                                                                                              result_50[6904:6903],
+                                                                                              $signed(result_50[6902:6839]),
+                                                                                              $signed(result_50[6838:6807]),
+                                                                                              $signed(result_50[6806:6801]),
+                                                                                              $signed(result_50[6800:6769]),
+                                                                                              result_50[6768:6737],
+                                                                                              $signed(result_50[6736:6730]),
+                                                                                              result_50[6729:6727],
+                                                                                              result_50[6726:6719],
+                                                                                              result_50[6718:6711],
+                                                                                              $signed(result_50[6710:6679]),
+                                                                                              result_50[6678:6677],
+                                                                                              result_50[6676:6645],
+                                                                                              result_50[6644:6517],
+                                                                                              $signed(result_50[6516:6510]),
+                                                                                              result_50[6509:6382],
+                                                                                              $signed(result_50[6381:6375]),
+                                                                                              result_50[6374:6373],
+                                                                                              result_50[6372:6369],
+                                                                                              result_50[6368:5793],
+                                                                                              result_50[5792:5788],
+                                                                                              $signed(result_50[5787:5756]),
+                                                                                              result_50[5755:5750],
                                                                                               s,
-                                                                                              result_51[4102:4098],
-                                                                                              result_51[4097:3842],
-                                                                                              $signed(result_51[3841:3810]),
-                                                                                              result_51[3809:3803],
-                                                                                              $signed(result_51[3802:3739]),
-                                                                                              result_51[3738:3515],
-                                                                                              result_51[3514:3291],
-                                                                                              $signed(result_51[3290:3227]),
-                                                                                              result_51[3226:2203],
-                                                                                              result_51[2202:1179],
-                                                                                              result_51[1178:1172],
-                                                                                              $signed(result_51[1171:1140]),
-                                                                                              $signed(result_51[1139:1108]),
-                                                                                              $signed(result_51[1107:1076]),
-                                                                                              result_51[1075:852],
-                                                                                              $signed(result_51[851:820]),
-                                                                                              $signed(result_51[819:788]),
-                                                                                              $signed(result_51[787:724]),
-                                                                                              $signed(result_51[723:660]),
-                                                                                              $signed(result_51[659:638]),
-                                                                                              $signed(result_51[637:616]),
-                                                                                              $signed(result_51[615:552]),
-                                                                                              $signed(result_51[551:488]),
-                                                                                              result_51[487:456],
-                                                                                              $signed(result_51[455:424]),
-                                                                                              result_51[423:417],
-                                                                                              result_51[416:416],
-                                                                                              result_51[415:384],
-                                                                                              result_51[383:128],
-                                                                                              $signed(result_51[127:64]),
-                                                                                              $signed(result_51[63:32]),
-                                                                                              $signed(result_51[31:0])},
+                                                                                              result_50[5638:5634],
+                                                                                              result_50[5633:5378],
+                                                                                              $signed(result_50[5377:5346]),
+                                                                                              result_50[5345:5339],
+                                                                                              $signed(result_50[5338:5275]),
+                                                                                              result_50[5274:5051],
+                                                                                              result_50[5050:4827],
+                                                                                              $signed(result_50[4826:4763]),
+                                                                                              result_50[4762:3739],
+                                                                                              result_50[3738:2715],
+                                                                                              result_50[2714:2708],
+                                                                                              $signed(result_50[2707:2676]),
+                                                                                              result_50[2675:2548],
+                                                                                              $signed(result_50[2547:2516]),
+                                                                                              result_50[2515:2292],
+                                                                                              $signed(result_50[2291:2260]),
+                                                                                              $signed(result_50[2259:2228]),
+                                                                                              $signed(result_50[2227:2164]),
+                                                                                              $signed(result_50[2163:2100]),
+                                                                                              $signed(result_50[2099:2078]),
+                                                                                              $signed(result_50[2077:2056]),
+                                                                                              $signed(result_50[2055:1992]),
+                                                                                              $signed(result_50[1991:1928]),
+                                                                                              result_50[1927:1896],
+                                                                                              $signed(result_50[1895:1864]),
+                                                                                              result_50[1863:1857],
+                                                                                              result_50[1856:1856],
+                                                                                              result_50[1855:1824],
+                                                                                              result_50[1823:1568],
+                                                                                              $signed(result_50[1567:1504]),
+                                                                                              $signed(result_50[1503:1472]),
+                                                                                              $signed(result_50[1471:1440]),
+                                                                                              $signed(result_50[1439:1408]),
+                                                                                              result_50[1407:1152],
+                                                                                              $signed(result_50[1151:1088]),
+                                                                                              result_50[1087:832],
+                                                                                              $signed(result_50[831:768]),
+                                                                                              result_50[767:256],
+                                                                                              result_50[255:0]},
                                                                                              {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                                                                              {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                                                                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
@@ -1671,13 +1762,13 @@ module decoder_small_fault_kvrow
                                                                                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                                                                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
 
-  assign c$app_arg_fun_arg = result_51[5232:5201];
+  assign c$app_arg_fun_arg = result_50[6768:6737];
 
   LlamaDv_Top_Decoder_decoderSmallKvWrongRow_vinExp LlamaDv_Top_Decoder_decoderSmallKvWrongRow_vinExp_c$app_arg_2
     ( .result (c$app_arg_2)
     , .c$arg (c$app_arg_fun_arg) );
 
-  assign c$case_alt_7 = (result_51[4107:4103] != 5'd0) ? result_15 : {result_4,
+  assign c$case_alt_7 = (result_50[5643:5639] != 5'd0) ? result_14 : {result_4,
                                                                       {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                                                       {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                                                        {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
@@ -1685,116 +1776,128 @@ module decoder_small_fault_kvrow
                                                                        {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                                                        {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
 
-  assign result_selection_7 = result_51[5376:5369];
+  assign result_selection_7 = result_50[6912:6905];
 
   always @(*) begin
     case(result_selection_7)
       8'd127 : result_4 = {5'd18,
-                           result_51[5387:5387],   result_51[5386:5383],
-                           result_51[5382:5377],   8'd128,
-                           result_51[5368:5367],
-                           $signed(result_51[5366:5303]),
-                           $signed(result_51[5302:5271]),
-                           $signed(result_51[5270:5265]),
-                           $signed(result_51[5264:5233]),
-                           result_51[5232:5201],
-                           $signed(result_51[5200:5194]),
-                           result_51[5193:5191],   result_51[5190:5183],
-                           result_51[5182:5175],
-                           $signed(result_51[851:820]),
-                           result_51[5142:5141],   result_51[5140:5109],
-                           result_51[5108:4981],
-                           $signed(result_51[4980:4974]),
-                           result_51[4973:4846],
-                           $signed(result_51[4845:4839]),
-                           result_51[4838:4837],   result_51[4836:4833],
-                           result_51[4832:4257],   result_51[4256:4252],
-                           $signed(result_51[4251:4220]),
-                           result_51[4219:4214],   s,   5'd0,
-                           result_51[4097:3842],
-                           $signed(result_51[3841:3810]),
-                           result_51[3809:3803],
-                           $signed(result_51[3802:3739]),
-                           result_51[3738:3515],   result_51[3514:3291],
-                           $signed(result_51[3290:3227]),
-                           result_51[3226:2203],   result_51[2202:1179],
-                           result_51[1178:1172],
-                           $signed(result_51[1171:1140]),
-                           $signed(result_51[1139:1108]),
-                           $signed(result_51[1107:1076]),
-                           result_51[1075:852],
-                           $signed(result_51[851:820]),
-                           $signed(result_51[819:788]),
-                           $signed(result_51[787:724]),
-                           $signed(result_51[723:660]),
-                           $signed(result_51[659:638]),
-                           $signed(result_51[637:616]),
-                           $signed(result_51[615:552]),
-                           $signed(result_51[551:488]),
-                           result_51[487:456],
-                           $signed(result_51[455:424]),
-                           result_51[423:417],   result_51[416:416],
-                           result_51[415:384],   result_51[383:128],
-                           st,   $signed(result_51[63:32]),
-                           $signed(result_51[31:0])};
+                           result_50[6923:6923],   result_50[6922:6919],
+                           result_50[6918:6913],   8'd128,
+                           result_50[6904:6903],
+                           $signed(result_50[6902:6839]),
+                           $signed(result_50[6838:6807]),
+                           $signed(result_50[6806:6801]),
+                           $signed(result_50[6800:6769]),
+                           result_50[6768:6737],
+                           $signed(result_50[6736:6730]),
+                           result_50[6729:6727],   result_50[6726:6719],
+                           result_50[6718:6711],
+                           $signed(result_50[2291:2260]),
+                           result_50[6678:6677],   result_50[6676:6645],
+                           result_50[6644:6517],
+                           $signed(result_50[6516:6510]),
+                           result_50[6509:6382],
+                           $signed(result_50[6381:6375]),
+                           result_50[6374:6373],   result_50[6372:6369],
+                           result_50[6368:5793],   result_50[5792:5788],
+                           $signed(result_50[5787:5756]),
+                           result_50[5755:5750],   s,   5'd0,
+                           result_50[5633:5378],
+                           $signed(result_50[5377:5346]),
+                           result_50[5345:5339],
+                           $signed(result_50[5338:5275]),
+                           result_50[5274:5051],   result_50[5050:4827],
+                           $signed(result_50[4826:4763]),
+                           result_50[4762:3739],   result_50[3738:2715],
+                           result_50[2714:2708],
+                           $signed(result_50[2707:2676]),
+                           result_50[2675:2548],
+                           $signed(result_50[2547:2516]),
+                           result_50[2515:2292],
+                           $signed(result_50[2291:2260]),
+                           $signed(result_50[2259:2228]),
+                           $signed(result_50[2227:2164]),
+                           $signed(result_50[2163:2100]),
+                           $signed(result_50[2099:2078]),
+                           $signed(result_50[2077:2056]),
+                           $signed(result_50[2055:1992]),
+                           $signed(result_50[1991:1928]),
+                           result_50[1927:1896],
+                           $signed(result_50[1895:1864]),
+                           result_50[1863:1857],   result_50[1856:1856],
+                           result_50[1855:1824],   result_50[1823:1568],
+                           st,   $signed(result_50[1503:1472]),
+                           $signed(result_50[1471:1440]),
+                           $signed(result_50[1439:1408]),
+                           result_50[1407:1152],
+                           $signed(result_50[1151:1088]),
+                           result_50[1087:832],
+                           $signed(result_50[831:768]),
+                           result_50[767:256],   result_50[255:0]};
       default : result_4 = {5'd17,
-                            result_51[5387:5387],   result_51[5386:5383],
-                            result_51[5382:5377],   step30,
-                            result_51[5368:5367],
-                            $signed(result_51[5366:5303]),
-                            $signed(result_51[5302:5271]),
-                            $signed(result_51[5270:5265]),
-                            $signed(result_51[5264:5233]),
-                            result_51[5232:5201],
-                            $signed(result_51[5200:5194]),
-                            result_51[5193:5191],   result_51[5190:5183],
-                            result_51[5182:5175],
-                            $signed(result_51[851:820]),
-                            result_51[5142:5141],   result_51[5140:5109],
-                            result_51[5108:4981],
-                            $signed(result_51[4980:4974]),
-                            result_51[4973:4846],
-                            $signed(result_51[4845:4839]),
-                            result_51[4838:4837],   result_51[4836:4833],
-                            result_51[4832:4257],   result_51[4256:4252],
-                            $signed(result_51[4251:4220]),
-                            result_51[4219:4214],   c$recipStartLargeOut,
-                            5'd0,   result_51[4097:3842],
-                            $signed(result_51[3841:3810]),
-                            result_51[3809:3803],
-                            $signed(result_51[3802:3739]),
-                            result_51[3738:3515],   result_51[3514:3291],
-                            $signed(result_51[3290:3227]),
-                            result_51[3226:2203],   result_51[2202:1179],
-                            result_51[1178:1172],
-                            $signed(result_51[1171:1140]),
-                            $signed(result_51[1139:1108]),
-                            $signed(result_51[1107:1076]),
-                            result_51[1075:852],
-                            $signed(result_51[819:788]),
-                            $signed(result_51[819:788]),
-                            $signed(result_51[787:724]),
-                            $signed(result_51[723:660]),
-                            $signed(result_51[659:638]),
-                            $signed(result_51[637:616]),
-                            $signed(result_51[615:552]),
-                            $signed(result_51[551:488]),
-                            result_51[487:456],
-                            $signed(result_51[455:424]),
-                            result_51[423:417],   result_51[416:416],
-                            result_51[415:384],   result_51[383:128],
-                            st,   $signed(result_51[63:32]),
-                            $signed(result_51[31:0])};
+                            result_50[6923:6923],   result_50[6922:6919],
+                            result_50[6918:6913],   step24,
+                            result_50[6904:6903],
+                            $signed(result_50[6902:6839]),
+                            $signed(result_50[6838:6807]),
+                            $signed(result_50[6806:6801]),
+                            $signed(result_50[6800:6769]),
+                            result_50[6768:6737],
+                            $signed(result_50[6736:6730]),
+                            result_50[6729:6727],   result_50[6726:6719],
+                            result_50[6718:6711],
+                            $signed(result_50[2291:2260]),
+                            result_50[6678:6677],   result_50[6676:6645],
+                            result_50[6644:6517],
+                            $signed(result_50[6516:6510]),
+                            result_50[6509:6382],
+                            $signed(result_50[6381:6375]),
+                            result_50[6374:6373],   result_50[6372:6369],
+                            result_50[6368:5793],   result_50[5792:5788],
+                            $signed(result_50[5787:5756]),
+                            result_50[5755:5750],   c$recipStartLargeOut,
+                            5'd0,   result_50[5633:5378],
+                            $signed(result_50[5377:5346]),
+                            result_50[5345:5339],
+                            $signed(result_50[5338:5275]),
+                            result_50[5274:5051],   result_50[5050:4827],
+                            $signed(result_50[4826:4763]),
+                            result_50[4762:3739],   result_50[3738:2715],
+                            result_50[2714:2708],
+                            $signed(result_50[2707:2676]),
+                            result_50[2675:2548],
+                            $signed(result_50[2547:2516]),
+                            result_50[2515:2292],
+                            $signed(result_50[2259:2228]),
+                            $signed(result_50[2259:2228]),
+                            $signed(result_50[2227:2164]),
+                            $signed(result_50[2163:2100]),
+                            $signed(result_50[2099:2078]),
+                            $signed(result_50[2077:2056]),
+                            $signed(result_50[2055:1992]),
+                            $signed(result_50[1991:1928]),
+                            result_50[1927:1896],
+                            $signed(result_50[1895:1864]),
+                            result_50[1863:1857],   result_50[1856:1856],
+                            result_50[1855:1824],   result_50[1823:1568],
+                            st,   $signed(result_50[1503:1472]),
+                            $signed(result_50[1471:1440]),
+                            $signed(result_50[1439:1408]),
+                            result_50[1407:1152],
+                            $signed(result_50[1151:1088]),
+                            result_50[1087:832],
+                            $signed(result_50[831:768]),
+                            result_50[767:256],   result_50[255:0]};
     endcase
   end
 
-  assign c$bv = result_51[4149:4108];
+  assign c$bv = result_50[5685:5644];
 
-  assign st = $signed(((({{(64-42) {1'b0}},result_51[4149:4108]}))));
+  assign st = $signed(((({{(64-42) {1'b0}},result_50[5685:5644]}))));
 
-  assign c$s = $signed(result_31[159:128]);
+  assign c$s = $signed(result_30[159:128]);
 
-  assign c$s_0 = $signed(result_31[95:64]);
+  assign c$s_0 = $signed(result_30[95:64]);
 
   assign x_1 = ($signed({{(64-32) {c$s[32-1]}},c$s})) + ($signed({{(64-32) {c$s_0[32-1]}},c$s_0}));
 
@@ -1802,216 +1905,237 @@ module decoder_small_fault_kvrow
 
   assign result_5 = (x_1 > 64'sd2147483647) ? 32'sd2147483647 : c$case_alt_8;
 
-  assign c$app_arg_3 = (~ (result_51[5376:5369] == 8'd63)) ? {5'd15,
-                                                              result_51[5387:5387],   result_51[5386:5383],
-                                                              result_51[5382:5377],   step30,
-                                                              result_51[5368:5367],
-                                                              $signed(result_51[5366:5303]),
-                                                              $signed(result_51[5302:5271]),
-                                                              $signed(result_51[5270:5265]),
-                                                              $signed(result_51[5264:5233]),
-                                                              result_51[5232:5201],
-                                                              $signed(result_51[5200:5194]),
-                                                              result_51[5193:5191],   result_51[5190:5183],
-                                                              result_51[5182:5175],
-                                                              $signed(result_51[5174:5143]),
-                                                              result_51[5142:5141],   result_51[5140:5109],
-                                                              result_51[5108:4981],
-                                                              $signed(result_51[4980:4974]),
-                                                              result_51[4973:4846],
-                                                              $signed(result_51[4845:4839]),
-                                                              result_51[4838:4837],   result_51[4836:4833],
-                                                              result_51[4832:4257],   result_51[4256:4252],
-                                                              $signed(result_51[4251:4220]),
-                                                              result_51[4219:4214],   s,
-                                                              result_51[4102:4098],   result_51[4097:3842],
-                                                              $signed(result_51[3841:3810]),
-                                                              result_51[3809:3803],
-                                                              $signed(result_51[3802:3739]),
-                                                              result_51[3738:3515],   result_51[3514:3291],
-                                                              $signed(result_51[3290:3227]),
-                                                              result_51[3226:2203],   result_51[2202:1179],
-                                                              result_51[1178:1172],
-                                                              $signed(result_51[1171:1140]),
-                                                              $signed(result_51[1139:1108]),
-                                                              $signed(result_51[1107:1076]),
-                                                              result_51[1075:852],
-                                                              $signed(result_51[851:820]),
-                                                              $signed(result_51[819:788]),
-                                                              $signed(result_51[787:724]),
-                                                              $signed(result_51[723:660]),
-                                                              $signed(result_51[659:638]),
-                                                              $signed(result_51[637:616]),
-                                                              $signed(result_51[615:552]),
-                                                              $signed(result_51[551:488]),
-                                                              result_51[487:456],
-                                                              $signed(result_51[455:424]),
-                                                              result_51[423:417],   result_51[416:416],
-                                                              result_51[415:384],   result_51[383:128],
-                                                              $signed(result_51[127:64]),
-                                                              $signed(result_51[63:32]),
-                                                              $signed(result_51[31:0])} : c$case_alt_9;
+  assign c$app_arg_3 = (~ (result_50[6912:6905] == 8'd63)) ? {5'd15,
+                                                              result_50[6923:6923],   result_50[6922:6919],
+                                                              result_50[6918:6913],   step24,
+                                                              result_50[6904:6903],
+                                                              $signed(result_50[6902:6839]),
+                                                              $signed(result_50[6838:6807]),
+                                                              $signed(result_50[6806:6801]),
+                                                              $signed(result_50[6800:6769]),
+                                                              result_50[6768:6737],
+                                                              $signed(result_50[6736:6730]),
+                                                              result_50[6729:6727],   result_50[6726:6719],
+                                                              result_50[6718:6711],
+                                                              $signed(result_50[6710:6679]),
+                                                              result_50[6678:6677],   result_50[6676:6645],
+                                                              result_50[6644:6517],
+                                                              $signed(result_50[6516:6510]),
+                                                              result_50[6509:6382],
+                                                              $signed(result_50[6381:6375]),
+                                                              result_50[6374:6373],   result_50[6372:6369],
+                                                              result_50[6368:5793],   result_50[5792:5788],
+                                                              $signed(result_50[5787:5756]),
+                                                              result_50[5755:5750],   s,
+                                                              result_50[5638:5634],   result_50[5633:5378],
+                                                              $signed(result_50[5377:5346]),
+                                                              result_50[5345:5339],
+                                                              $signed(result_50[5338:5275]),
+                                                              result_50[5274:5051],   result_50[5050:4827],
+                                                              $signed(result_50[4826:4763]),
+                                                              result_50[4762:3739],   result_50[3738:2715],
+                                                              result_50[2714:2708],
+                                                              $signed(result_50[2707:2676]),
+                                                              result_50[2675:2548],
+                                                              $signed(result_50[2547:2516]),
+                                                              result_50[2515:2292],
+                                                              $signed(result_50[2291:2260]),
+                                                              $signed(result_50[2259:2228]),
+                                                              $signed(result_50[2227:2164]),
+                                                              $signed(result_50[2163:2100]),
+                                                              $signed(result_50[2099:2078]),
+                                                              $signed(result_50[2077:2056]),
+                                                              $signed(result_50[2055:1992]),
+                                                              $signed(result_50[1991:1928]),
+                                                              result_50[1927:1896],
+                                                              $signed(result_50[1895:1864]),
+                                                              result_50[1863:1857],   result_50[1856:1856],
+                                                              result_50[1855:1824],   result_50[1823:1568],
+                                                              $signed(result_50[1567:1504]),
+                                                              $signed(result_50[1503:1472]),
+                                                              $signed(result_50[1471:1440]),
+                                                              $signed(result_50[1439:1408]),
+                                                              result_50[1407:1152],
+                                                              $signed(result_50[1151:1088]),
+                                                              result_50[1087:832],
+                                                              $signed(result_50[831:768]),
+                                                              result_50[767:256],
+                                                              result_50[255:0]} : c$case_alt_9;
 
-  assign c$case_alt_selection_13 = result_51[5193:5191];
+  assign c$case_alt_selection_13 = result_50[6729:6727];
 
   always @(*) begin
     case(c$case_alt_selection_13)
       3'd3 : c$case_alt_9 = {5'd2,
-                             result_51[5387:5387],   result_51[5386:5383],
-                             result_51[5382:5377],   8'd0,   2'd1,
-                             64'sd0,   $signed(result_51[5302:5271]),
-                             $signed(result_51[5270:5265]),
-                             $signed(result_51[5264:5233]),
-                             result_51[5232:5201],
-                             $signed(result_51[5200:5194]),
-                             result_51[5193:5191],   result_51[5190:5183],
-                             result_51[5182:5175],
-                             $signed(result_51[5174:5143]),
-                             result_51[5142:5141],   result_51[5140:5109],
-                             result_51[5108:4981],
-                             $signed(result_51[4980:4974]),
-                             result_51[4973:4846],
-                             $signed(result_51[4845:4839]),
-                             result_51[4838:4837],   result_51[4836:4833],
-                             result_51[4832:4257],   result_51[4256:4252],
-                             $signed(result_51[4251:4220]),
-                             result_51[4219:4214],   s,
-                             result_51[4102:4098],   result_51[4097:3842],
-                             $signed(result_51[3841:3810]),
-                             result_51[3809:3803],
-                             $signed(result_51[3802:3739]),
-                             result_51[3738:3515],   result_51[3514:3291],
-                             $signed(result_51[3290:3227]),
-                             result_51[3226:2203],   result_51[2202:1179],
-                             result_51[1178:1172],
-                             $signed(result_51[1171:1140]),
-                             $signed(result_51[1139:1108]),
-                             $signed(result_51[1107:1076]),
-                             result_51[1075:852],
-                             $signed(result_51[851:820]),
-                             $signed(result_51[819:788]),
-                             $signed(result_51[787:724]),
-                             $signed(result_51[723:660]),
-                             $signed(result_51[659:638]),
-                             $signed(result_51[637:616]),
-                             $signed(result_51[615:552]),
-                             $signed(result_51[551:488]),
-                             result_51[487:456],
-                             $signed(result_51[455:424]),
-                             result_51[423:417],   result_51[416:416],
-                             result_51[415:384],   result_51[383:128],
-                             $signed(result_51[127:64]),
-                             $signed(result_51[63:32]),
-                             $signed(result_51[31:0])};
+                             result_50[6923:6923],   result_50[6922:6919],
+                             result_50[6918:6913],   8'd0,   2'd1,
+                             64'sd0,   $signed(result_50[6838:6807]),
+                             $signed(result_50[6806:6801]),
+                             $signed(result_50[6800:6769]),
+                             result_50[6768:6737],
+                             $signed(result_50[6736:6730]),
+                             result_50[6729:6727],   result_50[6726:6719],
+                             result_50[6718:6711],
+                             $signed(result_50[6710:6679]),
+                             result_50[6678:6677],   result_50[6676:6645],
+                             result_50[6644:6517],
+                             $signed(result_50[6516:6510]),
+                             result_50[6509:6382],
+                             $signed(result_50[6381:6375]),
+                             result_50[6374:6373],   result_50[6372:6369],
+                             result_50[6368:5793],   result_50[5792:5788],
+                             $signed(result_50[5787:5756]),
+                             result_50[5755:5750],   s,
+                             result_50[5638:5634],   result_50[5633:5378],
+                             $signed(result_50[5377:5346]),
+                             result_50[5345:5339],
+                             $signed(result_50[5338:5275]),
+                             result_50[5274:5051],   result_50[5050:4827],
+                             $signed(result_50[4826:4763]),
+                             result_50[4762:3739],   result_50[3738:2715],
+                             result_50[2714:2708],
+                             $signed(result_50[2707:2676]),
+                             result_50[2675:2548],
+                             $signed(result_50[2547:2516]),
+                             result_50[2515:2292],
+                             $signed(result_50[2291:2260]),
+                             $signed(result_50[2259:2228]),
+                             $signed(result_50[2227:2164]),
+                             $signed(result_50[2163:2100]),
+                             $signed(result_50[2099:2078]),
+                             $signed(result_50[2077:2056]),
+                             $signed(result_50[2055:1992]),
+                             $signed(result_50[1991:1928]),
+                             result_50[1927:1896],
+                             $signed(result_50[1895:1864]),
+                             result_50[1863:1857],   result_50[1856:1856],
+                             result_50[1855:1824],   result_50[1823:1568],
+                             $signed(result_50[1567:1504]),
+                             $signed(result_50[1503:1472]),
+                             $signed(result_50[1471:1440]),
+                             $signed(result_50[1439:1408]),
+                             result_50[1407:1152],
+                             $signed(result_50[1151:1088]),
+                             result_50[1087:832],
+                             $signed(result_50[831:768]),
+                             result_50[767:256],   result_50[255:0]};
       default : c$case_alt_9 = c$case_alt_10;
     endcase
   end
 
-  assign c$case_alt_10 = result_51[5387:5387] ? {5'd2,
-                                                 result_51[5387:5387],   result_51[5386:5383],
-                                                 result_51[5382:5377],   8'd0,   2'd2,
-                                                 64'sd0,   $signed(result_51[5302:5271]),
-                                                 $signed(result_51[5270:5265]),
-                                                 $signed(result_51[5264:5233]),
-                                                 result_51[5232:5201],
-                                                 $signed(result_51[5200:5194]),
-                                                 result_51[5193:5191],   result_51[5190:5183],
-                                                 result_51[5182:5175],
-                                                 $signed(result_51[5174:5143]),
-                                                 result_51[5142:5141],   result_51[5140:5109],
-                                                 result_51[5108:4981],
-                                                 $signed(result_51[4980:4974]),
-                                                 result_51[4973:4846],
-                                                 $signed(result_51[4845:4839]),
-                                                 result_51[4838:4837],   result_51[4836:4833],
-                                                 result_51[4832:4257],   result_51[4256:4252],
-                                                 $signed(result_51[4251:4220]),
-                                                 result_51[4219:4214],   s,
-                                                 result_51[4102:4098],   result_51[4097:3842],
-                                                 $signed(result_51[3841:3810]),
-                                                 result_51[3809:3803],
-                                                 $signed(result_51[3802:3739]),
-                                                 result_51[3738:3515],   result_51[3514:3291],
-                                                 $signed(result_51[3290:3227]),
-                                                 result_51[3226:2203],   result_51[2202:1179],
-                                                 result_51[1178:1172],
-                                                 $signed(result_51[1171:1140]),
-                                                 $signed(result_51[1139:1108]),
-                                                 $signed(result_51[1107:1076]),
-                                                 result_51[1075:852],
-                                                 $signed(result_51[851:820]),
-                                                 $signed(result_51[819:788]),
-                                                 $signed(result_51[787:724]),
-                                                 $signed(result_51[723:660]),
-                                                 $signed(result_51[659:638]),
-                                                 $signed(result_51[637:616]),
-                                                 $signed(result_51[615:552]),
-                                                 $signed(result_51[551:488]),
-                                                 result_51[487:456],
-                                                 $signed(result_51[455:424]),
-                                                 result_51[423:417],   result_51[416:416],
-                                                 result_51[415:384],   result_51[383:128],
-                                                 $signed(result_51[127:64]),
-                                                 $signed(result_51[63:32]),
-                                                 $signed(result_51[31:0])} : {5'd2,   1'd1,
-                                                                              result_51[5386:5383],
-                                                                              result_51[5382:5377],   8'd0,   2'd0,
-                                                                              64'sd0,   $signed(result_51[5302:5271]),
-                                                                              $signed(result_51[5270:5265]),
-                                                                              $signed(result_51[5264:5233]),
-                                                                              result_51[5232:5201],
-                                                                              $signed(result_51[5200:5194]),
-                                                                              result_51[5193:5191],
-                                                                              result_51[5190:5183],
-                                                                              result_51[5182:5175],
-                                                                              $signed(result_51[5174:5143]),
-                                                                              result_51[5142:5141],
-                                                                              result_51[5140:5109],
-                                                                              result_51[5108:4981],
-                                                                              $signed(result_51[4980:4974]),
-                                                                              result_51[4973:4846],
-                                                                              $signed(result_51[4845:4839]),
-                                                                              result_51[4838:4837],
-                                                                              result_51[4836:4833],
-                                                                              result_51[4832:4257],
-                                                                              result_51[4256:4252],
-                                                                              $signed(result_51[4251:4220]),
-                                                                              result_51[4219:4214],   s,
-                                                                              result_51[4102:4098],
-                                                                              result_51[4097:3842],
-                                                                              $signed(result_51[3841:3810]),
-                                                                              result_51[3809:3803],
-                                                                              $signed(result_51[3802:3739]),
-                                                                              result_51[3738:3515],
-                                                                              result_51[3514:3291],
-                                                                              $signed(result_51[3290:3227]),
-                                                                              result_51[3226:2203],
-                                                                              result_51[2202:1179],
-                                                                              result_51[1178:1172],
-                                                                              $signed(result_51[1171:1140]),
-                                                                              $signed(result_51[1139:1108]),
-                                                                              $signed(result_51[1107:1076]),
-                                                                              result_51[1075:852],
-                                                                              $signed(result_51[851:820]),
-                                                                              $signed(result_51[819:788]),
-                                                                              $signed(result_51[787:724]),
-                                                                              $signed(result_51[723:660]),
-                                                                              $signed(result_51[659:638]),
-                                                                              $signed(result_51[637:616]),
-                                                                              $signed(result_51[615:552]),
-                                                                              $signed(result_51[551:488]),
-                                                                              result_51[487:456],
-                                                                              $signed(result_51[455:424]),
-                                                                              result_51[423:417],   result_51[416:416],
-                                                                              result_51[415:384],   result_51[383:128],
-                                                                              $signed(result_51[127:64]),
-                                                                              $signed(result_51[63:32]),
-                                                                              $signed(result_51[31:0])};
+  assign c$case_alt_10 = result_50[6923:6923] ? {5'd2,
+                                                 result_50[6923:6923],   result_50[6922:6919],
+                                                 result_50[6918:6913],   8'd0,   2'd2,
+                                                 64'sd0,   $signed(result_50[6838:6807]),
+                                                 $signed(result_50[6806:6801]),
+                                                 $signed(result_50[6800:6769]),
+                                                 result_50[6768:6737],
+                                                 $signed(result_50[6736:6730]),
+                                                 result_50[6729:6727],   result_50[6726:6719],
+                                                 result_50[6718:6711],
+                                                 $signed(result_50[6710:6679]),
+                                                 result_50[6678:6677],   result_50[6676:6645],
+                                                 result_50[6644:6517],
+                                                 $signed(result_50[6516:6510]),
+                                                 result_50[6509:6382],
+                                                 $signed(result_50[6381:6375]),
+                                                 result_50[6374:6373],   result_50[6372:6369],
+                                                 result_50[6368:5793],   result_50[5792:5788],
+                                                 $signed(result_50[5787:5756]),
+                                                 result_50[5755:5750],   s,
+                                                 result_50[5638:5634],   result_50[5633:5378],
+                                                 $signed(result_50[5377:5346]),
+                                                 result_50[5345:5339],
+                                                 $signed(result_50[5338:5275]),
+                                                 result_50[5274:5051],   result_50[5050:4827],
+                                                 $signed(result_50[4826:4763]),
+                                                 result_50[4762:3739],   result_50[3738:2715],
+                                                 result_50[2714:2708],
+                                                 $signed(result_50[2707:2676]),
+                                                 result_50[2675:2548],
+                                                 $signed(result_50[2547:2516]),
+                                                 result_50[2515:2292],
+                                                 $signed(result_50[2291:2260]),
+                                                 $signed(result_50[2259:2228]),
+                                                 $signed(result_50[2227:2164]),
+                                                 $signed(result_50[2163:2100]),
+                                                 $signed(result_50[2099:2078]),
+                                                 $signed(result_50[2077:2056]),
+                                                 $signed(result_50[2055:1992]),
+                                                 $signed(result_50[1991:1928]),
+                                                 result_50[1927:1896],
+                                                 $signed(result_50[1895:1864]),
+                                                 result_50[1863:1857],   result_50[1856:1856],
+                                                 result_50[1855:1824],   result_50[1823:1568],
+                                                 $signed(result_50[1567:1504]),
+                                                 $signed(result_50[1503:1472]),
+                                                 $signed(result_50[1471:1440]),
+                                                 $signed(result_50[1439:1408]),
+                                                 result_50[1407:1152],
+                                                 $signed(result_50[1151:1088]),
+                                                 result_50[1087:832],
+                                                 $signed(result_50[831:768]),
+                                                 result_50[767:256],
+                                                 result_50[255:0]} : {5'd2,   1'd1,
+                                                                      result_50[6922:6919],   result_50[6918:6913],
+                                                                      8'd0,   2'd0,   64'sd0,
+                                                                      $signed(result_50[6838:6807]),
+                                                                      $signed(result_50[6806:6801]),
+                                                                      $signed(result_50[6800:6769]),
+                                                                      result_50[6768:6737],
+                                                                      $signed(result_50[6736:6730]),
+                                                                      result_50[6729:6727],   result_50[6726:6719],
+                                                                      result_50[6718:6711],
+                                                                      $signed(result_50[6710:6679]),
+                                                                      result_50[6678:6677],   result_50[6676:6645],
+                                                                      result_50[6644:6517],
+                                                                      $signed(result_50[6516:6510]),
+                                                                      result_50[6509:6382],
+                                                                      $signed(result_50[6381:6375]),
+                                                                      result_50[6374:6373],   result_50[6372:6369],
+                                                                      result_50[6368:5793],   result_50[5792:5788],
+                                                                      $signed(result_50[5787:5756]),
+                                                                      result_50[5755:5750],   s,
+                                                                      result_50[5638:5634],   result_50[5633:5378],
+                                                                      $signed(result_50[5377:5346]),
+                                                                      result_50[5345:5339],
+                                                                      $signed(result_50[5338:5275]),
+                                                                      result_50[5274:5051],   result_50[5050:4827],
+                                                                      $signed(result_50[4826:4763]),
+                                                                      result_50[4762:3739],   result_50[3738:2715],
+                                                                      result_50[2714:2708],
+                                                                      $signed(result_50[2707:2676]),
+                                                                      result_50[2675:2548],
+                                                                      $signed(result_50[2547:2516]),
+                                                                      result_50[2515:2292],
+                                                                      $signed(result_50[2291:2260]),
+                                                                      $signed(result_50[2259:2228]),
+                                                                      $signed(result_50[2227:2164]),
+                                                                      $signed(result_50[2163:2100]),
+                                                                      $signed(result_50[2099:2078]),
+                                                                      $signed(result_50[2077:2056]),
+                                                                      $signed(result_50[2055:1992]),
+                                                                      $signed(result_50[1991:1928]),
+                                                                      result_50[1927:1896],
+                                                                      $signed(result_50[1895:1864]),
+                                                                      result_50[1863:1857],   result_50[1856:1856],
+                                                                      result_50[1855:1824],   result_50[1823:1568],
+                                                                      $signed(result_50[1567:1504]),
+                                                                      $signed(result_50[1503:1472]),
+                                                                      $signed(result_50[1471:1440]),
+                                                                      $signed(result_50[1439:1408]),
+                                                                      result_50[1407:1152],
+                                                                      $signed(result_50[1151:1088]),
+                                                                      result_50[1087:832],
+                                                                      $signed(result_50[831:768]),
+                                                                      result_50[767:256],   result_50[255:0]};
 
-  assign c$bv_0 = result_51[4838:4837];
+  assign c$bv_0 = result_50[6374:6373];
+
+  assign c$bv_1 = (result_50[6912:6905] - 8'd3);
 
   assign c$app_arg_4 = valid ? {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                                {1'b1,{(({{(7-2) {1'b0}},result_51[4838:4837]}) * 7'd16) + c$app_arg_19,
+                                {1'b1,{(({{(7-2) {1'b0}},result_50[6374:6373]}) * 7'd16) + (c$bv_1[0+:7]),
                                        o}},
                                 {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                 {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
@@ -2021,170 +2145,189 @@ module decoder_small_fault_kvrow
                                                                                        {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                                                                        {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}};
 
-  assign c$app_arg_selection_6 = result_51[5376:5369];
+  assign c$app_arg_selection_6 = result_50[6912:6905];
 
-  assign c$app_arg_sel_alt_26 = ({acc,c$app_arg_7});
+  assign c$app_arg_sel_alt_26 = ({acc,c$app_arg_8});
 
   always @(*) begin
     case(c$app_arg_selection_6)
-      8'd17 : c$app_arg_5 = c$case_alt_11;
+      8'd18 : c$app_arg_5 = c$case_alt_11;
       default : c$app_arg_5 = {5'd13,
-                               result_51[5387:5387],   result_51[5386:5383],
-                               result_51[5382:5377],   step30,
-                               result_51[5368:5367],
-                               $signed(result_51[5366:5303]),
-                               $signed(result_51[5302:5271]),
-                               $signed(result_51[5270:5265]),
-                               $signed(result_51[5264:5233]),   c$app_arg_21,
-                               $signed(result_51[5200:5194]),
-                               result_51[5193:5191],   result_51[5190:5183],
-                               result_51[5182:5175],
-                               $signed(result_51[5174:5143]),
-                               result_51[5142:5141],   result_51[5140:5109],
-                               result_51[5108:4981],
-                               $signed(result_51[4980:4974]),
-                               result_51[4973:4846],
-                               $signed(result_51[4845:4839]),
-                               result_51[4838:4837],   result_51[4836:4833],
-                               {$signed(result_51[4832:4801]),
-                                $signed(result_51[4800:4769]),
+                               result_50[6923:6923],   result_50[6922:6919],
+                               result_50[6918:6913],   step24,
+                               result_50[6904:6903],
+                               $signed(result_50[6902:6839]),
+                               $signed(result_50[6838:6807]),
+                               $signed(result_50[6806:6801]),
+                               $signed(result_50[6800:6769]),   c$app_arg_25,
+                               $signed(result_50[6736:6730]),
+                               result_50[6729:6727],   result_50[6726:6719],
+                               result_50[6718:6711],
+                               $signed(result_50[6710:6679]),
+                               result_50[6678:6677],   result_50[6676:6645],
+                               result_50[6644:6517],
+                               $signed(result_50[6516:6510]),
+                               result_50[6509:6382],
+                               $signed(result_50[6381:6375]),
+                               result_50[6374:6373],   result_50[6372:6369],
+                               {$signed(result_50[6368:6337]),
+                                $signed(result_50[6336:6305]),
                                 c$app_arg_sel_alt_26[511:0]},
-                               result_51[4256:4252],
-                               $signed(result_51[4251:4220]),
-                               result_51[4219:4214],   s,
-                               result_51[4102:4098],   result_51[4097:3842],
-                               $signed(result_51[3841:3810]),
-                               result_51[3809:3803],
-                               $signed(result_51[3802:3739]),
-                               result_51[3738:3515],   result_51[3514:3291],
-                               $signed(result_51[3290:3227]),
-                               result_51[3226:2203],   result_51[2202:1179],
-                               result_51[1178:1172],
-                               $signed(result_51[1171:1140]),
-                               $signed(result_51[1139:1108]),
-                               $signed(result_51[1107:1076]),
-                               result_51[1075:852],
-                               $signed(result_51[851:820]),
-                               $signed(result_51[819:788]),
-                               $signed(result_51[787:724]),
-                               $signed(result_51[723:660]),
-                               $signed(result_51[659:638]),
-                               $signed(result_51[637:616]),   c$app_arg_6,
-                               $signed(result_51[551:488]),
-                               result_51[487:456],
-                               $signed(result_51[455:424]),
-                               result_51[423:417],   result_51[416:416],
-                               c$app_arg_20,   result_51[383:128],
-                               $signed(result_51[127:64]),
-                               $signed(result_51[63:32]),
-                               $signed(result_51[31:0])};
+                               result_50[5792:5788],
+                               $signed(result_50[5787:5756]),
+                               result_50[5755:5750],   s,
+                               result_50[5638:5634],   result_50[5633:5378],
+                               $signed(result_50[5377:5346]),
+                               result_50[5345:5339],
+                               $signed(result_50[5338:5275]),
+                               result_50[5274:5051],   result_50[5050:4827],
+                               $signed(result_50[4826:4763]),
+                               result_50[4762:3739],   result_50[3738:2715],
+                               result_50[2714:2708],
+                               $signed(result_50[2707:2676]),
+                               result_50[2675:2548],
+                               $signed(result_50[2547:2516]),
+                               result_50[2515:2292],
+                               $signed(result_50[2291:2260]),
+                               $signed(result_50[2259:2228]),
+                               $signed(result_50[2227:2164]),
+                               $signed(result_50[2163:2100]),
+                               $signed(result_50[2099:2078]),
+                               $signed(result_50[2077:2056]),
+                               c$mulSumOut_1,
+                               $signed(result_50[1991:1928]),
+                               result_50[1927:1896],
+                               $signed(result_50[1895:1864]),
+                               result_50[1863:1857],   result_50[1856:1856],
+                               c$app_arg_7,   result_50[1823:1568],
+                               $signed(result_50[1567:1504]),
+                               $signed(result_50[1503:1472]),
+                               $signed(result_50[1471:1440]),
+                               $signed(result_50[1439:1408]),
+                               result_50[1407:1152],
+                               $signed(result_50[1151:1088]),
+                               result_50[1087:832],
+                               $signed(result_50[831:768]),
+                               result_50[767:256],   c$app_arg_6};
     endcase
   end
 
-  assign c$case_alt_selection_18 = result_51[4838:4837];
+  assign c$case_alt_selection_18 = result_50[6374:6373];
 
   always @(*) begin
     case(c$case_alt_selection_18)
       2'd3 : c$case_alt_11 = {5'd14,
-                              result_51[5387:5387],   result_51[5386:5383],
-                              result_51[5382:5377],   8'd0,
-                              result_51[5368:5367],
-                              $signed(result_51[5366:5303]),
-                              $signed(result_51[5302:5271]),
-                              $signed(result_51[5270:5265]),
-                              $signed(result_51[5264:5233]),   c$app_arg_21,
-                              $signed(result_51[5200:5194]),
-                              result_51[5193:5191],   result_51[5190:5183],
-                              result_51[5182:5175],
-                              $signed(result_51[5174:5143]),
-                              result_51[5142:5141],   result_51[5140:5109],
-                              result_51[5108:4981],
-                              $signed(result_51[4980:4974]),
-                              result_51[4973:4846],
-                              $signed(result_51[4845:4839]),
-                              result_51[4838:4837],   result_51[4836:4833],
-                              result_51[4832:4257],   result_51[4256:4252],
-                              $signed(result_51[4251:4220]),
-                              result_51[4219:4214],   s,
-                              result_51[4102:4098],   result_51[4097:3842],
-                              $signed(result_51[3841:3810]),
-                              result_51[3809:3803],
-                              $signed(result_51[3802:3739]),
-                              result_51[3738:3515],   result_51[3514:3291],
-                              $signed(result_51[3290:3227]),
-                              result_51[3226:2203],   result_51[2202:1179],
-                              result_51[1178:1172],
-                              $signed(result_51[1171:1140]),
-                              $signed(result_51[1139:1108]),
-                              $signed(result_51[1107:1076]),
-                              result_51[1075:852],
-                              $signed(result_51[851:820]),
-                              $signed(result_51[819:788]),
-                              $signed(result_51[787:724]),
-                              $signed(result_51[723:660]),
-                              $signed(result_51[659:638]),
-                              $signed(result_51[637:616]),
-                              $signed(result_51[615:552]),
-                              $signed(result_51[551:488]),
-                              result_51[487:456],
-                              $signed(result_51[455:424]),
-                              result_51[423:417],   result_51[416:416],
-                              c$app_arg_20,   result_51[383:128],
-                              $signed(result_51[127:64]),
-                              $signed(result_51[63:32]),
-                              $signed(result_51[31:0])};
+                              result_50[6923:6923],   result_50[6922:6919],
+                              result_50[6918:6913],   8'd0,
+                              result_50[6904:6903],
+                              $signed(result_50[6902:6839]),
+                              $signed(result_50[6838:6807]),
+                              $signed(result_50[6806:6801]),
+                              $signed(result_50[6800:6769]),   c$app_arg_25,
+                              $signed(result_50[6736:6730]),
+                              result_50[6729:6727],   result_50[6726:6719],
+                              result_50[6718:6711],
+                              $signed(result_50[6710:6679]),
+                              result_50[6678:6677],   result_50[6676:6645],
+                              result_50[6644:6517],
+                              $signed(result_50[6516:6510]),
+                              result_50[6509:6382],
+                              $signed(result_50[6381:6375]),
+                              result_50[6374:6373],   result_50[6372:6369],
+                              result_50[6368:5793],   result_50[5792:5788],
+                              $signed(result_50[5787:5756]),
+                              result_50[5755:5750],   s,
+                              result_50[5638:5634],   result_50[5633:5378],
+                              $signed(result_50[5377:5346]),
+                              result_50[5345:5339],
+                              $signed(result_50[5338:5275]),
+                              result_50[5274:5051],   result_50[5050:4827],
+                              $signed(result_50[4826:4763]),
+                              result_50[4762:3739],   result_50[3738:2715],
+                              result_50[2714:2708],
+                              $signed(result_50[2707:2676]),
+                              result_50[2675:2548],
+                              $signed(result_50[2547:2516]),
+                              result_50[2515:2292],
+                              $signed(result_50[2291:2260]),
+                              $signed(result_50[2259:2228]),
+                              $signed(result_50[2227:2164]),
+                              $signed(result_50[2163:2100]),
+                              $signed(result_50[2099:2078]),
+                              $signed(result_50[2077:2056]),
+                              $signed(result_50[2055:1992]),
+                              $signed(result_50[1991:1928]),
+                              result_50[1927:1896],
+                              $signed(result_50[1895:1864]),
+                              result_50[1863:1857],   result_50[1856:1856],
+                              c$app_arg_7,   result_50[1823:1568],
+                              $signed(result_50[1567:1504]),
+                              $signed(result_50[1503:1472]),
+                              $signed(result_50[1471:1440]),
+                              $signed(result_50[1439:1408]),
+                              result_50[1407:1152],
+                              $signed(result_50[1151:1088]),
+                              result_50[1087:832],
+                              $signed(result_50[831:768]),
+                              result_50[767:256],   result_50[255:0]};
       default : c$case_alt_11 = {5'd9,
-                                 result_51[5387:5387],   result_51[5386:5383],
-                                 result_51[5382:5377],   8'd0,
-                                 result_51[5368:5367],
-                                 $signed(result_51[5366:5303]),
-                                 $signed(result_51[5302:5271]),
-                                 $signed(result_51[5270:5265]),
-                                 $signed(result_51[5264:5233]),   c$app_arg_21,
-                                 $signed(result_51[5200:5194]),
-                                 result_51[5193:5191],   result_51[5190:5183],
-                                 result_51[5182:5175],
-                                 $signed(result_51[5174:5143]),   2'd0,
-                                 result_51[5140:5109],   result_51[5108:4981],
-                                 $signed(result_51[4980:4974]),
-                                 result_51[4973:4846],
-                                 $signed(result_51[4845:4839]),
-                                 result_51[4838:4837] + 2'd1,
-                                 result_51[4836:4833],   result_51[4832:4257],
-                                 result_51[4256:4252],
-                                 $signed(result_51[4251:4220]),
-                                 result_51[4219:4214],   s,
-                                 result_51[4102:4098],   result_51[4097:3842],
-                                 $signed(result_51[3841:3810]),
-                                 result_51[3809:3803],
-                                 $signed(result_51[3802:3739]),
-                                 result_51[3738:3515],   result_51[3514:3291],
-                                 $signed(result_51[3290:3227]),
-                                 result_51[3226:2203],   result_51[2202:1179],
-                                 result_51[1178:1172],
-                                 $signed(result_51[1171:1140]),
-                                 $signed(result_51[1139:1108]),
-                                 $signed(result_51[1107:1076]),
-                                 result_51[1075:852],
-                                 $signed(result_51[851:820]),
-                                 $signed(result_51[819:788]),
-                                 $signed(result_51[787:724]),
-                                 $signed(result_51[723:660]),
-                                 $signed(result_51[659:638]),
-                                 $signed(result_51[637:616]),
-                                 $signed(result_51[615:552]),
-                                 $signed(result_51[551:488]),
-                                 result_51[487:456],
-                                 $signed(result_51[455:424]),
-                                 result_51[423:417],   result_51[416:416],
-                                 c$app_arg_20,   result_51[383:128],
-                                 $signed(result_51[127:64]),
-                                 $signed(result_51[63:32]),
-                                 $signed(result_51[31:0])};
+                                 result_50[6923:6923],   result_50[6922:6919],
+                                 result_50[6918:6913],   8'd0,
+                                 result_50[6904:6903],
+                                 $signed(result_50[6902:6839]),
+                                 $signed(result_50[6838:6807]),
+                                 $signed(result_50[6806:6801]),
+                                 $signed(result_50[6800:6769]),   c$app_arg_25,
+                                 $signed(result_50[6736:6730]),
+                                 result_50[6729:6727],   result_50[6726:6719],
+                                 result_50[6718:6711],
+                                 $signed(result_50[6710:6679]),   2'd0,
+                                 result_50[6676:6645],   result_50[6644:6517],
+                                 $signed(result_50[6516:6510]),
+                                 result_50[6509:6382],
+                                 $signed(result_50[6381:6375]),
+                                 result_50[6374:6373] + 2'd1,
+                                 result_50[6372:6369],   result_50[6368:5793],
+                                 result_50[5792:5788],
+                                 $signed(result_50[5787:5756]),
+                                 result_50[5755:5750],   s,
+                                 result_50[5638:5634],   result_50[5633:5378],
+                                 $signed(result_50[5377:5346]),
+                                 result_50[5345:5339],
+                                 $signed(result_50[5338:5275]),
+                                 result_50[5274:5051],   result_50[5050:4827],
+                                 $signed(result_50[4826:4763]),
+                                 result_50[4762:3739],   result_50[3738:2715],
+                                 result_50[2714:2708],
+                                 $signed(result_50[2707:2676]),
+                                 result_50[2675:2548],
+                                 $signed(result_50[2547:2516]),
+                                 result_50[2515:2292],
+                                 $signed(result_50[2291:2260]),
+                                 $signed(result_50[2259:2228]),
+                                 $signed(result_50[2227:2164]),
+                                 $signed(result_50[2163:2100]),
+                                 $signed(result_50[2099:2078]),
+                                 $signed(result_50[2077:2056]),
+                                 $signed(result_50[2055:1992]),
+                                 $signed(result_50[1991:1928]),
+                                 result_50[1927:1896],
+                                 $signed(result_50[1895:1864]),
+                                 result_50[1863:1857],   result_50[1856:1856],
+                                 c$app_arg_7,   result_50[1823:1568],
+                                 $signed(result_50[1567:1504]),
+                                 $signed(result_50[1503:1472]),
+                                 $signed(result_50[1471:1440]),
+                                 $signed(result_50[1439:1408]),
+                                 result_50[1407:1152],
+                                 $signed(result_50[1151:1088]),
+                                 result_50[1087:832],
+                                 $signed(result_50[831:768]),
+                                 result_50[767:256],   result_50[255:0]};
     endcase
   end
 
-  assign c$bv_1 = s[46:5];
+  assign c$bv_2 = s[46:5];
 
   assign c$app_arg_fun_arg_0 = $signed(((({{(64-42) {1'b0}},s[46:5]}))));
 
@@ -2195,237 +2338,267 @@ module decoder_small_fault_kvrow
     , .r (c$app_arg_fun_arg_0)
     , .x (c$app_arg_fun_arg_1) );
 
-  assign c$app_arg_fun_arg_2 = $signed(result_51[615:552]);
+  assign c$app_arg_7 = valid ? c$vinAbsOut : result_50[1855:1824];
 
-  LlamaDv_Top_Decoder_decoderSmallKvWrongRow_attFinRound LlamaDv_Top_Decoder_decoderSmallKvWrongRow_attFinRound_c$app_arg_7
-    ( .result (c$app_arg_7)
+  assign valid = result_50[6912:6905] >= 8'd3;
+
+  assign c$app_arg_fun_arg_2 = $signed(result_50[2055:1992]);
+
+  LlamaDv_Top_Decoder_decoderSmallKvWrongRow_attFinRound LlamaDv_Top_Decoder_decoderSmallKvWrongRow_attFinRound_c$app_arg_8
+    ( .result (c$app_arg_8)
     , .p (c$app_arg_fun_arg_2) );
 
-  assign c$case_alt_selection_22 = result_51[4107:4103];
+  assign c$case_alt_selection_22 = result_50[5643:5639];
 
   always @(*) begin
     case(c$case_alt_selection_22)
       5'd1 : c$case_alt_12 = {5'd13,
-                              result_51[5387:5387],   result_51[5386:5383],
-                              result_51[5382:5377],   result_51[5376:5369],
-                              result_51[5368:5367],
-                              $signed(result_51[5366:5303]),
-                              $signed(result_51[5302:5271]),
-                              $signed(result_51[5270:5265]),
-                              $signed(result_51[5264:5233]),
-                              result_51[5232:5201],
-                              $signed(result_51[5200:5194]),
-                              result_51[5193:5191],   result_51[5190:5183],
-                              result_51[5182:5175],
-                              $signed(result_51[5174:5143]),
-                              result_51[5142:5141],   result_51[5140:5109],
-                              result_51[5108:4981],
-                              $signed(result_51[4980:4974]),
-                              result_51[4973:4846],
-                              $signed(result_51[4845:4839]),
-                              result_51[4838:4837],   result_51[4836:4833],
-                              result_51[4832:4257],   result_51[4256:4252],
-                              $signed(result_51[4251:4220]),
-                              result_51[4219:4214],   s,
-                              result_51[4102:4098],   result_51[4097:3842],
-                              $signed(result_51[3841:3810]),
-                              result_51[3809:3803],
-                              $signed(result_51[3802:3739]),
-                              result_51[3738:3515],   result_51[3514:3291],
-                              $signed(result_51[3290:3227]),
-                              result_51[3226:2203],   result_51[2202:1179],
-                              result_51[1178:1172],
-                              $signed(result_51[1171:1140]),
-                              $signed(result_51[1139:1108]),
-                              $signed(result_51[1107:1076]),
-                              result_51[1075:852],
-                              $signed(result_51[851:820]),
-                              $signed(result_51[819:788]),
-                              $signed(result_51[787:724]),
-                              $signed(result_51[723:660]),
-                              $signed(result_51[659:638]),
-                              $signed(result_51[637:616]),
-                              $signed(result_51[615:552]),
-                              $signed(result_51[551:488]),
-                              result_51[487:456],
-                              $signed(result_51[455:424]),
-                              result_51[423:417],   result_51[416:416],
-                              result_51[415:384],   result_51[383:128],
-                              $signed(result_51[127:64]),
-                              $signed(result_51[63:32]),
-                              $signed(result_51[31:0])};
+                              result_50[6923:6923],   result_50[6922:6919],
+                              result_50[6918:6913],   result_50[6912:6905],
+                              result_50[6904:6903],
+                              $signed(result_50[6902:6839]),
+                              $signed(result_50[6838:6807]),
+                              $signed(result_50[6806:6801]),
+                              $signed(result_50[6800:6769]),
+                              result_50[6768:6737],
+                              $signed(result_50[6736:6730]),
+                              result_50[6729:6727],   result_50[6726:6719],
+                              result_50[6718:6711],
+                              $signed(result_50[6710:6679]),
+                              result_50[6678:6677],   result_50[6676:6645],
+                              result_50[6644:6517],
+                              $signed(result_50[6516:6510]),
+                              result_50[6509:6382],
+                              $signed(result_50[6381:6375]),
+                              result_50[6374:6373],   result_50[6372:6369],
+                              result_50[6368:5793],   result_50[5792:5788],
+                              $signed(result_50[5787:5756]),
+                              result_50[5755:5750],   s,
+                              result_50[5638:5634],   result_50[5633:5378],
+                              $signed(result_50[5377:5346]),
+                              result_50[5345:5339],
+                              $signed(result_50[5338:5275]),
+                              result_50[5274:5051],   result_50[5050:4827],
+                              $signed(result_50[4826:4763]),
+                              result_50[4762:3739],   result_50[3738:2715],
+                              result_50[2714:2708],
+                              $signed(result_50[2707:2676]),
+                              result_50[2675:2548],
+                              $signed(result_50[2547:2516]),
+                              result_50[2515:2292],
+                              $signed(result_50[2291:2260]),
+                              $signed(result_50[2259:2228]),
+                              $signed(result_50[2227:2164]),
+                              $signed(result_50[2163:2100]),
+                              $signed(result_50[2099:2078]),
+                              $signed(result_50[2077:2056]),
+                              $signed(result_50[2055:1992]),
+                              $signed(result_50[1991:1928]),
+                              result_50[1927:1896],
+                              $signed(result_50[1895:1864]),
+                              result_50[1863:1857],   result_50[1856:1856],
+                              result_50[1855:1824],   result_50[1823:1568],
+                              $signed(result_50[1567:1504]),
+                              $signed(result_50[1503:1472]),
+                              $signed(result_50[1471:1440]),
+                              $signed(result_50[1439:1408]),
+                              result_50[1407:1152],
+                              $signed(result_50[1151:1088]),
+                              result_50[1087:832],
+                              $signed(result_50[831:768]),
+                              result_50[767:256],   result_50[255:0]};
       default : c$case_alt_12 = {5'd12,
-                                 result_51[5387:5387],   result_51[5386:5383],
-                                 result_51[5382:5377],   result_51[5376:5369],
-                                 result_51[5368:5367],
-                                 $signed(result_51[5366:5303]),
-                                 $signed(result_51[5302:5271]),
-                                 $signed(result_51[5270:5265]),
-                                 $signed(result_51[5264:5233]),
-                                 result_51[5232:5201],
-                                 $signed(result_51[5200:5194]),
-                                 result_51[5193:5191],   result_51[5190:5183],
-                                 result_51[5182:5175],
-                                 $signed(result_51[5174:5143]),
-                                 result_51[5142:5141],   result_51[5140:5109],
-                                 result_51[5108:4981],
-                                 $signed(result_51[4980:4974]),
-                                 result_51[4973:4846],
-                                 $signed(result_51[4845:4839]),
-                                 result_51[4838:4837],   result_51[4836:4833],
-                                 result_51[4832:4257],   result_51[4256:4252],
-                                 $signed(result_51[4251:4220]),
-                                 result_51[4219:4214],   s,
-                                 result_51[4102:4098],   result_51[4097:3842],
-                                 $signed(result_51[3841:3810]),
-                                 result_51[3809:3803],
-                                 $signed(result_51[3802:3739]),
-                                 result_51[3738:3515],   result_51[3514:3291],
-                                 $signed(result_51[3290:3227]),
-                                 result_51[3226:2203],   result_51[2202:1179],
-                                 result_51[1178:1172],
-                                 $signed(result_51[1171:1140]),
-                                 $signed(result_51[1139:1108]),
-                                 $signed(result_51[1107:1076]),
-                                 result_51[1075:852],
-                                 $signed(result_51[851:820]),
-                                 $signed(result_51[819:788]),
-                                 $signed(result_51[787:724]),
-                                 $signed(result_51[723:660]),
-                                 $signed(result_51[659:638]),
-                                 $signed(result_51[637:616]),
-                                 $signed(result_51[615:552]),
-                                 $signed(result_51[551:488]),
-                                 result_51[487:456],
-                                 $signed(result_51[455:424]),
-                                 result_51[423:417],   result_51[416:416],
-                                 result_51[415:384],   result_51[383:128],
-                                 $signed(result_51[127:64]),
-                                 $signed(result_51[63:32]),
-                                 $signed(result_51[31:0])};
+                                 result_50[6923:6923],   result_50[6922:6919],
+                                 result_50[6918:6913],   result_50[6912:6905],
+                                 result_50[6904:6903],
+                                 $signed(result_50[6902:6839]),
+                                 $signed(result_50[6838:6807]),
+                                 $signed(result_50[6806:6801]),
+                                 $signed(result_50[6800:6769]),
+                                 result_50[6768:6737],
+                                 $signed(result_50[6736:6730]),
+                                 result_50[6729:6727],   result_50[6726:6719],
+                                 result_50[6718:6711],
+                                 $signed(result_50[6710:6679]),
+                                 result_50[6678:6677],   result_50[6676:6645],
+                                 result_50[6644:6517],
+                                 $signed(result_50[6516:6510]),
+                                 result_50[6509:6382],
+                                 $signed(result_50[6381:6375]),
+                                 result_50[6374:6373],   result_50[6372:6369],
+                                 result_50[6368:5793],   result_50[5792:5788],
+                                 $signed(result_50[5787:5756]),
+                                 result_50[5755:5750],   s,
+                                 result_50[5638:5634],   result_50[5633:5378],
+                                 $signed(result_50[5377:5346]),
+                                 result_50[5345:5339],
+                                 $signed(result_50[5338:5275]),
+                                 result_50[5274:5051],   result_50[5050:4827],
+                                 $signed(result_50[4826:4763]),
+                                 result_50[4762:3739],   result_50[3738:2715],
+                                 result_50[2714:2708],
+                                 $signed(result_50[2707:2676]),
+                                 result_50[2675:2548],
+                                 $signed(result_50[2547:2516]),
+                                 result_50[2515:2292],
+                                 $signed(result_50[2291:2260]),
+                                 $signed(result_50[2259:2228]),
+                                 $signed(result_50[2227:2164]),
+                                 $signed(result_50[2163:2100]),
+                                 $signed(result_50[2099:2078]),
+                                 $signed(result_50[2077:2056]),
+                                 $signed(result_50[2055:1992]),
+                                 $signed(result_50[1991:1928]),
+                                 result_50[1927:1896],
+                                 $signed(result_50[1895:1864]),
+                                 result_50[1863:1857],   result_50[1856:1856],
+                                 result_50[1855:1824],   result_50[1823:1568],
+                                 $signed(result_50[1567:1504]),
+                                 $signed(result_50[1503:1472]),
+                                 $signed(result_50[1471:1440]),
+                                 $signed(result_50[1439:1408]),
+                                 result_50[1407:1152],
+                                 $signed(result_50[1151:1088]),
+                                 result_50[1087:832],
+                                 $signed(result_50[831:768]),
+                                 result_50[767:256],   result_50[255:0]};
     endcase
   end
 
-  assign c$app_arg_8 = {(($unsigned($signed(result_51[4800:4769])))),
+  assign c$app_arg_9 = {(($unsigned($signed(result_50[6336:6305])))),
                         32'd0,   42'd1099511627776,   5'd21};
 
-  assign result_fun_arg = result_51[5387:5387];
+  assign result_fun_arg = result_50[6923:6923];
 
-  assign result_fun_arg_0 = result_51[5386:5383];
+  assign result_fun_arg_0 = result_50[6922:6919];
 
-  assign result_fun_arg_1 = result_51[5382:5377];
+  assign result_fun_arg_1 = result_50[6918:6913];
 
-  assign result_fun_arg_2 = result_51[5376:5369];
+  assign result_fun_arg_2 = result_50[6912:6905];
 
-  assign result_fun_arg_3 = result_51[5368:5367];
+  assign result_fun_arg_3 = result_50[6904:6903];
 
-  assign result_fun_arg_4 = $signed(result_51[5366:5303]);
+  assign result_fun_arg_4 = $signed(result_50[6902:6839]);
 
-  assign result_fun_arg_5 = $signed(result_51[5302:5271]);
+  assign result_fun_arg_5 = $signed(result_50[6838:6807]);
 
-  assign result_fun_arg_6 = $signed(result_51[5270:5265]);
+  assign result_fun_arg_6 = $signed(result_50[6806:6801]);
 
-  assign result_fun_arg_7 = $signed(result_51[5264:5233]);
+  assign result_fun_arg_7 = $signed(result_50[6800:6769]);
 
-  assign result_fun_arg_8 = result_51[5232:5201];
+  assign result_fun_arg_8 = result_50[6768:6737];
 
-  assign result_fun_arg_9 = $signed(result_51[5200:5194]);
+  assign result_fun_arg_9 = $signed(result_50[6736:6730]);
 
-  assign result_fun_arg_10 = result_51[5193:5191];
+  assign result_fun_arg_10 = result_50[6729:6727];
 
-  assign result_fun_arg_11 = result_51[5190:5183];
+  assign result_fun_arg_11 = result_50[6726:6719];
 
-  assign result_fun_arg_12 = result_51[5182:5175];
+  assign result_fun_arg_12 = result_50[6718:6711];
 
-  assign result_fun_arg_13 = $signed(result_51[5174:5143]);
+  assign result_fun_arg_13 = $signed(result_50[6710:6679]);
 
-  assign result_fun_arg_14 = result_51[5142:5141];
+  assign result_fun_arg_14 = result_50[6678:6677];
 
-  assign result_fun_arg_15 = result_51[5140:5109];
+  assign result_fun_arg_15 = result_50[6676:6645];
 
-  assign result_fun_arg_16 = result_51[5108:4981];
+  assign result_fun_arg_16 = result_50[6644:6517];
 
-  assign result_fun_arg_17 = $signed(result_51[4980:4974]);
+  assign result_fun_arg_17 = $signed(result_50[6516:6510]);
 
-  assign result_fun_arg_18 = result_51[4973:4846];
+  assign result_fun_arg_18 = result_50[6509:6382];
 
-  assign result_fun_arg_19 = $signed(result_51[4845:4839]);
+  assign result_fun_arg_19 = $signed(result_50[6381:6375]);
 
-  assign result_fun_arg_20 = result_51[4838:4837];
+  assign result_fun_arg_20 = result_50[6374:6373];
 
-  assign result_fun_arg_21 = result_51[4836:4833];
+  assign result_fun_arg_21 = result_50[6372:6369];
 
-  assign result_fun_arg_22 = result_51[4832:4257];
+  assign result_fun_arg_22 = result_50[6368:5793];
 
-  assign result_fun_arg_23 = result_51[4256:4252];
+  assign result_fun_arg_23 = result_50[5792:5788];
 
-  assign result_fun_arg_24 = $signed(result_51[4251:4220]);
+  assign result_fun_arg_24 = $signed(result_50[5787:5756]);
 
-  assign result_fun_arg_25 = result_51[4219:4214];
+  assign result_fun_arg_25 = result_50[5755:5750];
 
-  assign result_fun_arg_26 = result_51[4102:4098];
+  assign result_fun_arg_26 = result_50[5638:5634];
 
-  assign result_fun_arg_27 = result_51[4097:3842];
+  assign result_fun_arg_27 = result_50[5633:5378];
 
-  assign result_fun_arg_28 = $signed(result_51[3841:3810]);
+  assign result_fun_arg_28 = $signed(result_50[5377:5346]);
 
-  assign result_fun_arg_29 = result_51[3809:3803];
+  assign result_fun_arg_29 = result_50[5345:5339];
 
-  assign result_fun_arg_30 = $signed(result_51[3802:3739]);
+  assign result_fun_arg_30 = $signed(result_50[5338:5275]);
 
-  assign result_fun_arg_31 = result_51[3738:3515];
+  assign result_fun_arg_31 = result_50[5274:5051];
 
-  assign result_fun_arg_32 = result_51[3514:3291];
+  assign result_fun_arg_32 = result_50[5050:4827];
 
-  assign result_fun_arg_33 = $signed(result_51[3290:3227]);
+  assign result_fun_arg_33 = $signed(result_50[4826:4763]);
 
-  assign result_fun_arg_34 = result_51[3226:2203];
+  assign result_fun_arg_34 = result_50[4762:3739];
 
-  assign result_fun_arg_35 = result_51[2202:1179];
+  assign result_fun_arg_35 = result_50[3738:2715];
 
-  assign result_fun_arg_36 = result_51[1178:1172];
+  assign result_fun_arg_36 = result_50[2714:2708];
 
-  assign result_fun_arg_37 = $signed(result_51[1171:1140]);
+  assign result_fun_arg_37 = $signed(result_50[2707:2676]);
 
-  assign result_fun_arg_38 = $signed(result_51[1139:1108]);
+  assign result_fun_arg_38 = result_50[2675:2548];
 
-  assign result_fun_arg_39 = $signed(result_51[1107:1076]);
+  assign result_fun_arg_39 = $signed(result_50[2547:2516]);
 
-  assign result_fun_arg_40 = result_51[1075:852];
+  assign result_fun_arg_40 = result_50[2515:2292];
 
-  assign result_fun_arg_41 = $signed(result_51[851:820]);
+  assign result_fun_arg_41 = $signed(result_50[2291:2260]);
 
-  assign result_fun_arg_42 = $signed(result_51[819:788]);
+  assign result_fun_arg_42 = $signed(result_50[2259:2228]);
 
-  assign result_fun_arg_43 = $signed(result_51[787:724]);
+  assign result_fun_arg_43 = $signed(result_50[2227:2164]);
 
-  assign result_fun_arg_44 = $signed(result_51[723:660]);
+  assign result_fun_arg_44 = $signed(result_50[2163:2100]);
 
-  assign result_fun_arg_45 = $signed(result_51[659:638]);
+  assign result_fun_arg_45 = $signed(result_50[2099:2078]);
 
-  assign result_fun_arg_46 = $signed(result_51[637:616]);
+  assign result_fun_arg_46 = $signed(result_50[2077:2056]);
 
-  assign result_fun_arg_47 = $signed(result_51[615:552]);
+  assign result_fun_arg_47 = $signed(result_50[2055:1992]);
 
-  assign result_fun_arg_48 = $signed(result_51[551:488]);
+  assign result_fun_arg_48 = $signed(result_50[1991:1928]);
 
-  assign result_fun_arg_49 = result_51[487:456];
+  assign result_fun_arg_49 = result_50[1927:1896];
 
-  assign result_fun_arg_50 = $signed(result_51[455:424]);
+  assign result_fun_arg_50 = $signed(result_50[1895:1864]);
 
-  assign result_fun_arg_51 = result_51[423:417];
+  assign result_fun_arg_51 = result_50[1863:1857];
 
-  assign result_fun_arg_52 = result_51[416:416];
+  assign result_fun_arg_52 = result_50[1856:1856];
 
-  assign result_fun_arg_53 = result_51[415:384];
+  assign result_fun_arg_53 = result_50[1855:1824];
 
-  assign result_fun_arg_54 = result_51[383:128];
+  assign result_fun_arg_54 = result_50[1823:1568];
 
-  assign result_fun_arg_55 = $signed(result_51[127:64]);
+  assign result_fun_arg_55 = $signed(result_50[1567:1504]);
 
-  assign result_fun_arg_56 = $signed(result_51[63:32]);
+  assign result_fun_arg_56 = $signed(result_50[1503:1472]);
 
-  assign result_fun_arg_57 = $signed(result_51[31:0]);
+  assign result_fun_arg_57 = $signed(result_50[1471:1440]);
+
+  assign result_fun_arg_58 = $signed(result_50[1439:1408]);
+
+  assign result_fun_arg_59 = result_50[1407:1152];
+
+  assign result_fun_arg_60 = $signed(result_50[1151:1088]);
+
+  assign result_fun_arg_61 = result_50[1087:832];
+
+  assign result_fun_arg_62 = $signed(result_50[831:768]);
+
+  assign result_fun_arg_63 = result_50[767:256];
+
+  assign result_fun_arg_64 = result_50[255:0];
 
   LlamaDv_Top_Decoder_decoderSmallKvWrongRow_attStep LlamaDv_Top_Decoder_decoderSmallKvWrongRow_attStep_result_6
     ( .result (result_6)
@@ -2489,58 +2662,71 @@ module decoder_small_fault_kvrow
     , .c$bindCsr_56 (result_fun_arg_55)
     , .c$bindCsr_57 (result_fun_arg_56)
     , .c$bindCsr_58 (result_fun_arg_57)
-    , .ds (result_18) );
+    , .c$bindCsr_59 (result_fun_arg_58)
+    , .c$bindCsr_60 (result_fun_arg_59)
+    , .c$bindCsr_61 (result_fun_arg_60)
+    , .c$bindCsr_62 (result_fun_arg_61)
+    , .c$bindCsr_63 (result_fun_arg_62)
+    , .c$bindCsr_64 (result_fun_arg_63)
+    , .c$bindCsr_65 (result_fun_arg_64)
+    , .ds (result_17) );
 
-  assign result_selection_11 = result_51[5376:5369];
+  assign result_selection_11 = result_50[6912:6905];
 
   always @(*) begin
     case(result_selection_11)
       8'd17 : result_7 = {{5'd9,
-                           result_51[5387:5387],   result_51[5386:5383],
-                           result_51[5382:5377],   step30,
-                           result_51[5368:5367],
-                           $signed(result_51[5366:5303]),
-                           $signed(result_51[5302:5271]),
-                           $signed(result_51[5270:5265]),
-                           $signed(result_51[5264:5233]),
-                           result_51[5232:5201],
-                           $signed(result_51[5200:5194]),
-                           result_51[5193:5191],   result_51[5190:5183],
-                           result_51[5182:5175],
-                           $signed(result_51[5174:5143]),
-                           result_51[5142:5141],   st_0,
-                           result_51[5108:4981],   c$app_arg_9,
-                           result_51[4973:4846],
-                           $signed(result_51[4845:4839]),
-                           result_51[4838:4837],   result_51[4836:4833],
-                           result_51[4832:4257],   result_51[4256:4252],
-                           $signed(result_51[4251:4220]),
-                           result_51[4219:4214],   s,
-                           result_51[4102:4098],   result_51[4097:3842],
-                           $signed(result_51[3841:3810]),
-                           result_51[3809:3803],
-                           $signed(result_51[3802:3739]),
-                           result_51[3738:3515],   result_51[3514:3291],
-                           $signed(result_51[3290:3227]),
-                           result_51[3226:2203],   result_51[2202:1179],
-                           result_51[1178:1172],
-                           $signed(result_51[1171:1140]),
-                           $signed(result_51[1139:1108]),
-                           $signed(result_51[1107:1076]),
-                           result_51[1075:852],
-                           $signed(result_51[851:820]),
-                           $signed(result_51[819:788]),
-                           $signed(result_51[787:724]),
-                           $signed(result_51[723:660]),
-                           $signed(result_51[659:638]),
-                           $signed(result_51[637:616]),
-                           $signed(result_51[615:552]),   c$packShiftOut,
-                           c$packAbsOut,   d,   result_51[423:417],
-                           result_51[416:416],   result_51[415:384],
-                           result_51[383:128],
-                           $signed(result_51[127:64]),
-                           $signed(result_51[63:32]),
-                           $signed(result_51[31:0])},
+                           result_50[6923:6923],   result_50[6922:6919],
+                           result_50[6918:6913],   step24,
+                           result_50[6904:6903],
+                           $signed(result_50[6902:6839]),
+                           $signed(result_50[6838:6807]),
+                           $signed(result_50[6806:6801]),
+                           $signed(result_50[6800:6769]),
+                           result_50[6768:6737],
+                           $signed(result_50[6736:6730]),
+                           result_50[6729:6727],   result_50[6726:6719],
+                           result_50[6718:6711],
+                           $signed(result_50[6710:6679]),
+                           result_50[6678:6677],   st_0,
+                           result_50[6644:6517],   c$app_arg_10,
+                           result_50[6509:6382],
+                           $signed(result_50[6381:6375]),
+                           result_50[6374:6373],   result_50[6372:6369],
+                           result_50[6368:5793],   result_50[5792:5788],
+                           $signed(result_50[5787:5756]),
+                           result_50[5755:5750],   s,
+                           result_50[5638:5634],   result_50[5633:5378],
+                           $signed(result_50[5377:5346]),
+                           result_50[5345:5339],
+                           $signed(result_50[5338:5275]),
+                           result_50[5274:5051],   result_50[5050:4827],
+                           $signed(result_50[4826:4763]),
+                           result_50[4762:3739],   result_50[3738:2715],
+                           result_50[2714:2708],
+                           $signed(result_50[2707:2676]),
+                           result_50[2675:2548],
+                           $signed(result_50[2547:2516]),
+                           result_50[2515:2292],
+                           $signed(result_50[2291:2260]),
+                           $signed(result_50[2259:2228]),
+                           $signed(result_50[2227:2164]),
+                           $signed(result_50[2163:2100]),
+                           $signed(result_50[2099:2078]),
+                           $signed(result_50[2077:2056]),
+                           $signed(result_50[2055:1992]),
+                           c$packShiftOut,   c$packAbsOut,   d,
+                           result_50[1863:1857],   result_50[1856:1856],
+                           result_50[1855:1824],   result_50[1823:1568],
+                           $signed(result_50[1567:1504]),
+                           $signed(result_50[1503:1472]),
+                           $signed(result_50[1471:1440]),
+                           $signed(result_50[1439:1408]),
+                           result_50[1407:1152],
+                           $signed(result_50[1151:1088]),
+                           result_50[1087:832],
+                           $signed(result_50[831:768]),
+                           result_50[767:256],   result_50[255:0]},
                           {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                           {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                            {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
@@ -2548,51 +2734,58 @@ module decoder_small_fault_kvrow
                            {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                            {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
       8'd18 : result_7 = {{5'd9,
-                           result_51[5387:5387],   result_51[5386:5383],
-                           result_51[5382:5377],   step30,
-                           result_51[5368:5367],
-                           $signed(result_51[5366:5303]),
-                           $signed(result_51[5302:5271]),
-                           $signed(result_51[5270:5265]),
-                           $signed(result_51[5264:5233]),
-                           result_51[5232:5201],
-                           $signed(result_51[5200:5194]),
-                           result_51[5193:5191],   result_51[5190:5183],
-                           result_51[5182:5175],
-                           $signed(result_51[5174:5143]),
-                           result_51[5142:5141],   st_0,
-                           result_51[5108:4981],
-                           $signed(result_51[4980:4974]),
-                           result_51[4973:4846],
-                           $signed(result_51[4845:4839]),
-                           result_51[4838:4837],   result_51[4836:4833],
-                           result_51[4832:4257],   result_51[4256:4252],
-                           $signed(result_51[4251:4220]),
-                           result_51[4219:4214],   s,
-                           result_51[4102:4098],   result_51[4097:3842],
-                           $signed(result_51[3841:3810]),
-                           result_51[3809:3803],
-                           $signed(result_51[3802:3739]),
-                           result_51[3738:3515],   result_51[3514:3291],
-                           $signed(result_51[3290:3227]),
-                           result_51[3226:2203],   result_51[2202:1179],
-                           result_51[1178:1172],
-                           $signed(result_51[1171:1140]),
-                           $signed(result_51[1139:1108]),
-                           $signed(result_51[1107:1076]),
-                           result_51[1075:852],
-                           $signed(result_51[851:820]),
-                           $signed(result_51[819:788]),
-                           $signed(result_51[787:724]),
-                           $signed(result_51[723:660]),
-                           $signed(result_51[659:638]),
-                           $signed(result_51[637:616]),
-                           $signed(result_51[615:552]),   c$packShiftOut,
-                           c$packAbsOut,   d,   ds62[7:1],   ds62[0:0],
-                           result_51[415:384],   result_51[383:128],
-                           $signed(result_51[127:64]),
-                           $signed(result_51[63:32]),
-                           $signed(result_51[31:0])},
+                           result_50[6923:6923],   result_50[6922:6919],
+                           result_50[6918:6913],   step24,
+                           result_50[6904:6903],
+                           $signed(result_50[6902:6839]),
+                           $signed(result_50[6838:6807]),
+                           $signed(result_50[6806:6801]),
+                           $signed(result_50[6800:6769]),
+                           result_50[6768:6737],
+                           $signed(result_50[6736:6730]),
+                           result_50[6729:6727],   result_50[6726:6719],
+                           result_50[6718:6711],
+                           $signed(result_50[6710:6679]),
+                           result_50[6678:6677],   st_0,
+                           result_50[6644:6517],
+                           $signed(result_50[6516:6510]),
+                           result_50[6509:6382],
+                           $signed(result_50[6381:6375]),
+                           result_50[6374:6373],   result_50[6372:6369],
+                           result_50[6368:5793],   result_50[5792:5788],
+                           $signed(result_50[5787:5756]),
+                           result_50[5755:5750],   s,
+                           result_50[5638:5634],   result_50[5633:5378],
+                           $signed(result_50[5377:5346]),
+                           result_50[5345:5339],
+                           $signed(result_50[5338:5275]),
+                           result_50[5274:5051],   result_50[5050:4827],
+                           $signed(result_50[4826:4763]),
+                           result_50[4762:3739],   result_50[3738:2715],
+                           result_50[2714:2708],
+                           $signed(result_50[2707:2676]),
+                           result_50[2675:2548],
+                           $signed(result_50[2547:2516]),
+                           result_50[2515:2292],
+                           $signed(result_50[2291:2260]),
+                           $signed(result_50[2259:2228]),
+                           $signed(result_50[2227:2164]),
+                           $signed(result_50[2163:2100]),
+                           $signed(result_50[2099:2078]),
+                           $signed(result_50[2077:2056]),
+                           $signed(result_50[2055:1992]),
+                           c$packShiftOut,   c$packAbsOut,   d,
+                           ds69[7:1],   ds69[0:0],
+                           result_50[1855:1824],   result_50[1823:1568],
+                           $signed(result_50[1567:1504]),
+                           $signed(result_50[1503:1472]),
+                           $signed(result_50[1471:1440]),
+                           $signed(result_50[1439:1408]),
+                           result_50[1407:1152],
+                           $signed(result_50[1151:1088]),
+                           result_50[1087:832],
+                           $signed(result_50[831:768]),
+                           result_50[767:256],   result_50[255:0]},
                           {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                           {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                            {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
@@ -2603,18 +2796,18 @@ module decoder_small_fault_kvrow
     endcase
   end
 
-  assign ds62_fun_arg = $signed(result_51[4980:4974]);
+  assign ds69_fun_arg = $signed(result_50[6516:6510]);
 
-  LlamaDv_Top_Decoder_decoderSmallKvWrongRow_packAmt LlamaDv_Top_Decoder_decoderSmallKvWrongRow_packAmt_ds62
-    (.result (ds62), .xe (ds62_fun_arg));
+  LlamaDv_Top_Decoder_decoderSmallKvWrongRow_packAmt LlamaDv_Top_Decoder_decoderSmallKvWrongRow_packAmt_ds69
+    (.result (ds69), .xe (ds69_fun_arg));
 
-  assign c$app_arg_fun_arg_3 = result_51[5140:5109];
+  assign c$app_arg_fun_arg_3 = result_50[6676:6645];
 
-  LlamaDv_Top_Decoder_decoderSmallKvWrongRow_packExp LlamaDv_Top_Decoder_decoderSmallKvWrongRow_packExp_c$app_arg_9
-    ( .result (c$app_arg_9)
+  LlamaDv_Top_Decoder_decoderSmallKvWrongRow_packExp LlamaDv_Top_Decoder_decoderSmallKvWrongRow_packExp_c$app_arg_10
+    ( .result (c$app_arg_10)
     , .c$arg (c$app_arg_fun_arg_3) );
 
-  assign result_selection_14 = result_51[5376:5369];
+  assign result_selection_14 = result_50[6912:6905];
 
   always @(*) begin
     case(result_selection_14)
@@ -2623,60 +2816,66 @@ module decoder_small_fault_kvrow
     endcase
   end
 
-  assign c$case_alt_selection_25 = result_51[5142:5141];
+  assign c$case_alt_selection_25 = result_50[6678:6677];
 
-  assign c$bv_2 = result_51[5386:5383];
+  assign c$bv_3 = result_50[6922:6919];
 
   always @(*) begin
     case(c$case_alt_selection_25)
       2'b00 : c$case_alt_13 = {{5'd10,
-                                result_51[5387:5387],   result_51[5386:5383],
-                                result_51[5382:5377],   8'd0,
-                                result_51[5368:5367],
-                                $signed(result_51[5366:5303]),
-                                $signed(result_51[5302:5271]),
-                                $signed(result_51[5270:5265]),
-                                $signed(result_51[5264:5233]),
-                                result_51[5232:5201],
-                                $signed(result_51[5200:5194]),
-                                result_51[5193:5191],   result_51[5190:5183],
-                                result_51[5182:5175],
-                                $signed(result_51[5174:5143]),   2'd0,
-                                result_51[5140:5109],   \pm' ,
-                                $signed(result_51[4980:4974]),
-                                result_51[4973:4846],
-                                $signed(result_51[4845:4839]),
-                                result_51[4838:4837],   4'd0,
-                                result_51[4832:4257],   5'd0,
-                                $signed(result_51[4251:4220]),
-                                result_51[4219:4214],   s,   5'd0,
-                                result_51[4097:3842],
-                                $signed(result_51[3841:3810]),
-                                result_51[3809:3803],
-                                $signed(result_51[3802:3739]),
-                                result_51[3738:3515],   result_51[3514:3291],
-                                $signed(result_51[3290:3227]),
-                                result_51[3226:2203],   result_51[2202:1179],
-                                result_51[1178:1172],
-                                $signed(result_51[1171:1140]),
-                                $signed(result_51[1139:1108]),
-                                $signed(result_51[1107:1076]),
-                                result_51[1075:852],
-                                $signed(result_51[851:820]),
-                                $signed(result_51[819:788]),
-                                $signed(result_51[787:724]),
-                                $signed(result_51[723:660]),
-                                $signed(result_51[659:638]),
-                                $signed(result_51[637:616]),
-                                $signed(result_51[615:552]),
-                                $signed(result_51[551:488]),
-                                result_51[487:456],
-                                $signed(result_51[455:424]),
-                                result_51[423:417],   result_51[416:416],
-                                result_51[415:384],   result_51[383:128],
-                                $signed(result_51[127:64]),
-                                $signed(result_51[63:32]),
-                                $signed(result_51[31:0])},
+                                result_50[6923:6923],   result_50[6922:6919],
+                                result_50[6918:6913],   8'd0,
+                                result_50[6904:6903],
+                                $signed(result_50[6902:6839]),
+                                $signed(result_50[6838:6807]),
+                                $signed(result_50[6806:6801]),
+                                $signed(result_50[6800:6769]),
+                                result_50[6768:6737],
+                                $signed(result_50[6736:6730]),
+                                result_50[6729:6727],   result_50[6726:6719],
+                                result_50[6718:6711],
+                                $signed(result_50[6710:6679]),   2'd0,
+                                result_50[6676:6645],   \pm' ,
+                                $signed(result_50[6516:6510]),
+                                result_50[6509:6382],
+                                $signed(result_50[6381:6375]),
+                                result_50[6374:6373],   4'd0,
+                                result_50[6368:5793],   5'd0,
+                                $signed(result_50[5787:5756]),
+                                result_50[5755:5750],   s,   5'd0,
+                                result_50[5633:5378],
+                                $signed(result_50[5377:5346]),
+                                result_50[5345:5339],
+                                $signed(result_50[5338:5275]),
+                                result_50[5274:5051],   result_50[5050:4827],
+                                $signed(result_50[4826:4763]),
+                                result_50[4762:3739],   result_50[3738:2715],
+                                result_50[2714:2708],
+                                $signed(result_50[2707:2676]),
+                                result_50[2675:2548],
+                                $signed(result_50[2547:2516]),
+                                result_50[2515:2292],
+                                $signed(result_50[2291:2260]),
+                                $signed(result_50[2259:2228]),
+                                $signed(result_50[2227:2164]),
+                                $signed(result_50[2163:2100]),
+                                $signed(result_50[2099:2078]),
+                                $signed(result_50[2077:2056]),
+                                $signed(result_50[2055:1992]),
+                                $signed(result_50[1991:1928]),
+                                result_50[1927:1896],
+                                $signed(result_50[1895:1864]),
+                                result_50[1863:1857],   result_50[1856:1856],
+                                result_50[1855:1824],   result_50[1823:1568],
+                                $signed(result_50[1567:1504]),
+                                $signed(result_50[1503:1472]),
+                                $signed(result_50[1471:1440]),
+                                $signed(result_50[1439:1408]),
+                                result_50[1407:1152],
+                                $signed(result_50[1151:1088]),
+                                result_50[1087:832],
+                                $signed(result_50[831:768]),
+                                result_50[767:256],   result_50[255:0]},
                                {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                 {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
@@ -2684,63 +2883,69 @@ module decoder_small_fault_kvrow
                                 {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                 {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
       2'b01 : c$case_alt_13 = {{5'd9,
-                                result_51[5387:5387],   result_51[5386:5383],
-                                result_51[5382:5377],   8'd0,
-                                result_51[5368:5367],
-                                $signed(result_51[5366:5303]),
-                                $signed(result_51[5302:5271]),
-                                $signed(result_51[5270:5265]),
-                                $signed(result_51[5264:5233]),
-                                result_51[5232:5201],
-                                $signed(result_51[5200:5194]),
-                                result_51[5193:5191],   result_51[5190:5183],
-                                result_51[5182:5175],
-                                $signed(result_51[5174:5143]),   2'd2,
-                                result_51[5140:5109],   result_51[5108:4981],
-                                $signed(result_51[4980:4974]),   \pm' ,
-                                $signed(result_51[4980:4974]),
-                                result_51[4838:4837],   result_51[4836:4833],
-                                result_51[4832:4257],   result_51[4256:4252],
-                                $signed(result_51[4251:4220]),
-                                result_51[4219:4214],   s,
-                                result_51[4102:4098],   result_51[4097:3842],
-                                $signed(result_51[3841:3810]),
-                                result_51[3809:3803],
-                                $signed(result_51[3802:3739]),
-                                result_51[3738:3515],   result_51[3514:3291],
-                                $signed(result_51[3290:3227]),
-                                result_51[3226:2203],   result_51[2202:1179],
-                                result_51[1178:1172],
-                                $signed(result_51[1171:1140]),
-                                $signed(result_51[1139:1108]),
-                                $signed(result_51[1107:1076]),
-                                result_51[1075:852],
-                                $signed(result_51[851:820]),
-                                $signed(result_51[819:788]),
-                                $signed(result_51[787:724]),
-                                $signed(result_51[723:660]),
-                                $signed(result_51[659:638]),
-                                $signed(result_51[637:616]),
-                                $signed(result_51[615:552]),
-                                $signed(result_51[551:488]),
-                                result_51[487:456],
-                                $signed(result_51[455:424]),
-                                result_51[423:417],   result_51[416:416],
-                                result_51[415:384],   result_51[383:128],
-                                $signed(result_51[127:64]),
-                                $signed(result_51[63:32]),
-                                $signed(result_51[31:0])},
+                                result_50[6923:6923],   result_50[6922:6919],
+                                result_50[6918:6913],   8'd0,
+                                result_50[6904:6903],
+                                $signed(result_50[6902:6839]),
+                                $signed(result_50[6838:6807]),
+                                $signed(result_50[6806:6801]),
+                                $signed(result_50[6800:6769]),
+                                result_50[6768:6737],
+                                $signed(result_50[6736:6730]),
+                                result_50[6729:6727],   result_50[6726:6719],
+                                result_50[6718:6711],
+                                $signed(result_50[6710:6679]),   2'd2,
+                                result_50[6676:6645],   result_50[6644:6517],
+                                $signed(result_50[6516:6510]),   \pm' ,
+                                $signed(result_50[6516:6510]),
+                                result_50[6374:6373],   result_50[6372:6369],
+                                result_50[6368:5793],   result_50[5792:5788],
+                                $signed(result_50[5787:5756]),
+                                result_50[5755:5750],   s,
+                                result_50[5638:5634],   result_50[5633:5378],
+                                $signed(result_50[5377:5346]),
+                                result_50[5345:5339],
+                                $signed(result_50[5338:5275]),
+                                result_50[5274:5051],   result_50[5050:4827],
+                                $signed(result_50[4826:4763]),
+                                result_50[4762:3739],   result_50[3738:2715],
+                                result_50[2714:2708],
+                                $signed(result_50[2707:2676]),
+                                result_50[2675:2548],
+                                $signed(result_50[2547:2516]),
+                                result_50[2515:2292],
+                                $signed(result_50[2291:2260]),
+                                $signed(result_50[2259:2228]),
+                                $signed(result_50[2227:2164]),
+                                $signed(result_50[2163:2100]),
+                                $signed(result_50[2099:2078]),
+                                $signed(result_50[2077:2056]),
+                                $signed(result_50[2055:1992]),
+                                $signed(result_50[1991:1928]),
+                                result_50[1927:1896],
+                                $signed(result_50[1895:1864]),
+                                result_50[1863:1857],   result_50[1856:1856],
+                                result_50[1855:1824],   result_50[1823:1568],
+                                $signed(result_50[1567:1504]),
+                                $signed(result_50[1503:1472]),
+                                $signed(result_50[1471:1440]),
+                                $signed(result_50[1439:1408]),
+                                result_50[1407:1152],
+                                $signed(result_50[1151:1088]),
+                                result_50[1087:832],
+                                $signed(result_50[831:768]),
+                                result_50[767:256],   result_50[255:0]},
                                {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                 {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                 {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                 {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                 {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
-      default : c$case_alt_13 = {c$app_arg_11,
-                                 {1'b1,{c$app_arg_10 + (({{(6-4) {1'b0}},result_51[5386:5383]}) + 6'd1),
-                                        {result_51[4973:4846],
-                                         $signed(result_51[4845:4839]),   \pm' ,
-                                         $signed(result_51[4980:4974])}}},
+      default : c$case_alt_13 = {c$app_arg_12,
+                                 {1'b1,{c$app_arg_11 + (({{(6-4) {1'b0}},result_50[6922:6919]}) + 6'd1),
+                                        {result_50[6509:6382],
+                                         $signed(result_50[6381:6375]),   \pm' ,
+                                         $signed(result_50[6516:6510])}}},
                                  {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                   {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                   {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
@@ -2749,118 +2954,131 @@ module decoder_small_fault_kvrow
     endcase
   end
 
-  assign c$case_alt_14 = (result_51[5376:5369] >= 8'd20) ? {{5'd9,
-                                                             result_51[5387:5387],   result_51[5386:5383],
-                                                             result_51[5382:5377],   step30,
-                                                             result_51[5368:5367],
-                                                             $signed(result_51[5366:5303]),
-                                                             $signed(result_51[5302:5271]),
-                                                             $signed(result_51[5270:5265]),
-                                                             $signed(result_51[5264:5233]),
-                                                             result_51[5232:5201],
-                                                             $signed(result_51[5200:5194]),
-                                                             result_51[5193:5191],   result_51[5190:5183],
-                                                             result_51[5182:5175],
-                                                             $signed(result_51[5174:5143]),
-                                                             result_51[5142:5141],   st_0,   \pm' ,
-                                                             $signed(result_51[4980:4974]),
-                                                             result_51[4973:4846],
-                                                             $signed(result_51[4845:4839]),
-                                                             result_51[4838:4837],   result_51[4836:4833],
-                                                             result_51[4832:4257],   result_51[4256:4252],
-                                                             $signed(result_51[4251:4220]),
-                                                             result_51[4219:4214],   s,
-                                                             result_51[4102:4098],   result_51[4097:3842],
-                                                             $signed(result_51[3841:3810]),
-                                                             result_51[3809:3803],
-                                                             $signed(result_51[3802:3739]),
-                                                             result_51[3738:3515],   result_51[3514:3291],
-                                                             $signed(result_51[3290:3227]),
-                                                             result_51[3226:2203],   result_51[2202:1179],
-                                                             result_51[1178:1172],
-                                                             $signed(result_51[1171:1140]),
-                                                             $signed(result_51[1139:1108]),
-                                                             $signed(result_51[1107:1076]),
-                                                             result_51[1075:852],
-                                                             $signed(result_51[851:820]),
-                                                             $signed(result_51[819:788]),
-                                                             $signed(result_51[787:724]),
-                                                             $signed(result_51[723:660]),
-                                                             $signed(result_51[659:638]),
-                                                             $signed(result_51[637:616]),
-                                                             $signed(result_51[615:552]),   c$packShiftOut,
-                                                             c$packAbsOut,   d,   result_51[423:417],
-                                                             result_51[416:416],   result_51[415:384],
-                                                             result_51[383:128],
-                                                             $signed(result_51[127:64]),
-                                                             $signed(result_51[63:32]),
-                                                             $signed(result_51[31:0])},
+  assign c$case_alt_14 = (result_50[6912:6905] >= 8'd20) ? {{5'd9,
+                                                             result_50[6923:6923],   result_50[6922:6919],
+                                                             result_50[6918:6913],   step24,
+                                                             result_50[6904:6903],
+                                                             $signed(result_50[6902:6839]),
+                                                             $signed(result_50[6838:6807]),
+                                                             $signed(result_50[6806:6801]),
+                                                             $signed(result_50[6800:6769]),
+                                                             result_50[6768:6737],
+                                                             $signed(result_50[6736:6730]),
+                                                             result_50[6729:6727],   result_50[6726:6719],
+                                                             result_50[6718:6711],
+                                                             $signed(result_50[6710:6679]),
+                                                             result_50[6678:6677],   st_0,   \pm' ,
+                                                             $signed(result_50[6516:6510]),
+                                                             result_50[6509:6382],
+                                                             $signed(result_50[6381:6375]),
+                                                             result_50[6374:6373],   result_50[6372:6369],
+                                                             result_50[6368:5793],   result_50[5792:5788],
+                                                             $signed(result_50[5787:5756]),
+                                                             result_50[5755:5750],   s,
+                                                             result_50[5638:5634],   result_50[5633:5378],
+                                                             $signed(result_50[5377:5346]),
+                                                             result_50[5345:5339],
+                                                             $signed(result_50[5338:5275]),
+                                                             result_50[5274:5051],   result_50[5050:4827],
+                                                             $signed(result_50[4826:4763]),
+                                                             result_50[4762:3739],   result_50[3738:2715],
+                                                             result_50[2714:2708],
+                                                             $signed(result_50[2707:2676]),
+                                                             result_50[2675:2548],
+                                                             $signed(result_50[2547:2516]),
+                                                             result_50[2515:2292],
+                                                             $signed(result_50[2291:2260]),
+                                                             $signed(result_50[2259:2228]),
+                                                             $signed(result_50[2227:2164]),
+                                                             $signed(result_50[2163:2100]),
+                                                             $signed(result_50[2099:2078]),
+                                                             $signed(result_50[2077:2056]),
+                                                             $signed(result_50[2055:1992]),
+                                                             c$packShiftOut,   c$packAbsOut,   d,
+                                                             result_50[1863:1857],   result_50[1856:1856],
+                                                             result_50[1855:1824],   result_50[1823:1568],
+                                                             $signed(result_50[1567:1504]),
+                                                             $signed(result_50[1503:1472]),
+                                                             $signed(result_50[1471:1440]),
+                                                             $signed(result_50[1439:1408]),
+                                                             result_50[1407:1152],
+                                                             $signed(result_50[1151:1088]),
+                                                             result_50[1087:832],
+                                                             $signed(result_50[831:768]),
+                                                             result_50[767:256],   result_50[255:0]},
                                                             {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                                             {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                                              {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                                              {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                                              {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                                              {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}} : {{5'd9,
-                                                                                                                      result_51[5387:5387],
-                                                                                                                      result_51[5386:5383],
-                                                                                                                      result_51[5382:5377],
-                                                                                                                      step30,
-                                                                                                                      result_51[5368:5367],
-                                                                                                                      $signed(result_51[5366:5303]),
-                                                                                                                      $signed(result_51[5302:5271]),
-                                                                                                                      $signed(result_51[5270:5265]),
-                                                                                                                      $signed(result_51[5264:5233]),
-                                                                                                                      result_51[5232:5201],
-                                                                                                                      $signed(result_51[5200:5194]),
-                                                                                                                      result_51[5193:5191],
-                                                                                                                      result_51[5190:5183],
-                                                                                                                      result_51[5182:5175],
-                                                                                                                      $signed(result_51[5174:5143]),
-                                                                                                                      result_51[5142:5141],
+                                                                                                                      result_50[6923:6923],
+                                                                                                                      result_50[6922:6919],
+                                                                                                                      result_50[6918:6913],
+                                                                                                                      step24,
+                                                                                                                      result_50[6904:6903],
+                                                                                                                      $signed(result_50[6902:6839]),
+                                                                                                                      $signed(result_50[6838:6807]),
+                                                                                                                      $signed(result_50[6806:6801]),
+                                                                                                                      $signed(result_50[6800:6769]),
+                                                                                                                      result_50[6768:6737],
+                                                                                                                      $signed(result_50[6736:6730]),
+                                                                                                                      result_50[6729:6727],
+                                                                                                                      result_50[6726:6719],
+                                                                                                                      result_50[6718:6711],
+                                                                                                                      $signed(result_50[6710:6679]),
+                                                                                                                      result_50[6678:6677],
                                                                                                                       st_0,
-                                                                                                                      result_51[5108:4981],
-                                                                                                                      $signed(result_51[4980:4974]),
-                                                                                                                      result_51[4973:4846],
-                                                                                                                      $signed(result_51[4845:4839]),
-                                                                                                                      result_51[4838:4837],
-                                                                                                                      result_51[4836:4833],
-                                                                                                                      result_51[4832:4257],
-                                                                                                                      result_51[4256:4252],
-                                                                                                                      $signed(result_51[4251:4220]),
-                                                                                                                      result_51[4219:4214],
+                                                                                                                      result_50[6644:6517],
+                                                                                                                      $signed(result_50[6516:6510]),
+                                                                                                                      result_50[6509:6382],
+                                                                                                                      $signed(result_50[6381:6375]),
+                                                                                                                      result_50[6374:6373],
+                                                                                                                      result_50[6372:6369],
+                                                                                                                      result_50[6368:5793],
+                                                                                                                      result_50[5792:5788],
+                                                                                                                      $signed(result_50[5787:5756]),
+                                                                                                                      result_50[5755:5750],
                                                                                                                       s,
-                                                                                                                      result_51[4102:4098],
-                                                                                                                      result_51[4097:3842],
-                                                                                                                      $signed(result_51[3841:3810]),
-                                                                                                                      result_51[3809:3803],
-                                                                                                                      $signed(result_51[3802:3739]),
-                                                                                                                      result_51[3738:3515],
-                                                                                                                      result_51[3514:3291],
-                                                                                                                      $signed(result_51[3290:3227]),
-                                                                                                                      result_51[3226:2203],
-                                                                                                                      result_51[2202:1179],
-                                                                                                                      result_51[1178:1172],
-                                                                                                                      $signed(result_51[1171:1140]),
-                                                                                                                      $signed(result_51[1139:1108]),
-                                                                                                                      $signed(result_51[1107:1076]),
-                                                                                                                      result_51[1075:852],
-                                                                                                                      $signed(result_51[851:820]),
-                                                                                                                      $signed(result_51[819:788]),
-                                                                                                                      $signed(result_51[787:724]),
-                                                                                                                      $signed(result_51[723:660]),
-                                                                                                                      $signed(result_51[659:638]),
-                                                                                                                      $signed(result_51[637:616]),
-                                                                                                                      $signed(result_51[615:552]),
+                                                                                                                      result_50[5638:5634],
+                                                                                                                      result_50[5633:5378],
+                                                                                                                      $signed(result_50[5377:5346]),
+                                                                                                                      result_50[5345:5339],
+                                                                                                                      $signed(result_50[5338:5275]),
+                                                                                                                      result_50[5274:5051],
+                                                                                                                      result_50[5050:4827],
+                                                                                                                      $signed(result_50[4826:4763]),
+                                                                                                                      result_50[4762:3739],
+                                                                                                                      result_50[3738:2715],
+                                                                                                                      result_50[2714:2708],
+                                                                                                                      $signed(result_50[2707:2676]),
+                                                                                                                      result_50[2675:2548],
+                                                                                                                      $signed(result_50[2547:2516]),
+                                                                                                                      result_50[2515:2292],
+                                                                                                                      $signed(result_50[2291:2260]),
+                                                                                                                      $signed(result_50[2259:2228]),
+                                                                                                                      $signed(result_50[2227:2164]),
+                                                                                                                      $signed(result_50[2163:2100]),
+                                                                                                                      $signed(result_50[2099:2078]),
+                                                                                                                      $signed(result_50[2077:2056]),
+                                                                                                                      $signed(result_50[2055:1992]),
                                                                                                                       c$packShiftOut,
                                                                                                                       c$packAbsOut,
                                                                                                                       d,
-                                                                                                                      result_51[423:417],
-                                                                                                                      result_51[416:416],
-                                                                                                                      result_51[415:384],
-                                                                                                                      result_51[383:128],
-                                                                                                                      $signed(result_51[127:64]),
-                                                                                                                      $signed(result_51[63:32]),
-                                                                                                                      $signed(result_51[31:0])},
+                                                                                                                      result_50[1863:1857],
+                                                                                                                      result_50[1856:1856],
+                                                                                                                      result_50[1855:1824],
+                                                                                                                      result_50[1823:1568],
+                                                                                                                      $signed(result_50[1567:1504]),
+                                                                                                                      $signed(result_50[1503:1472]),
+                                                                                                                      $signed(result_50[1471:1440]),
+                                                                                                                      $signed(result_50[1439:1408]),
+                                                                                                                      result_50[1407:1152],
+                                                                                                                      $signed(result_50[1151:1088]),
+                                                                                                                      result_50[1087:832],
+                                                                                                                      $signed(result_50[831:768]),
+                                                                                                                      result_50[767:256],
+                                                                                                                      result_50[255:0]},
                                                                                                                      {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                                                                                                      {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                                                                                                       {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
@@ -2868,392 +3086,374 @@ module decoder_small_fault_kvrow
                                                                                                                       {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                                                                                                       {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
 
-  assign c$bv_3 = result_51[5387:5387];
+  assign c$bv_4 = result_50[6923:6923];
 
-  assign c$bv_4 = result_51[4838:4837];
+  assign c$bv_5 = result_50[6374:6373];
 
-  assign c$app_arg_10 = ((({{(6-1) {1'b0}},result_51[5387:5387]}) * 6'd2) + ({{(6-2) {1'b0}},result_51[4838:4837]})) * 6'd16;
+  assign c$app_arg_11 = ((({{(6-1) {1'b0}},result_50[6923:6923]}) * 6'd2) + ({{(6-2) {1'b0}},result_50[6374:6373]})) * 6'd16;
 
-  assign c$app_arg_selection_9 = result_51[4838:4837];
+  assign c$app_arg_selection_10 = result_50[6374:6373];
 
   always @(*) begin
-    case(c$app_arg_selection_9)
-      2'd1 : c$app_arg_11 = {5'd9,
-                             result_51[5387:5387],   result_51[5386:5383],
-                             result_51[5382:5377],   8'd0,
-                             result_51[5368:5367],
-                             $signed(result_51[5366:5303]),
-                             $signed(result_51[5302:5271]),
-                             $signed(result_51[5270:5265]),
-                             $signed(result_51[5264:5233]),   32'd0,
-                             $signed(result_51[5200:5194]),
-                             result_51[5193:5191],   result_51[5190:5183],
-                             result_51[5182:5175],
-                             $signed(result_51[5174:5143]),   2'd0,
-                             result_51[5140:5109],   result_51[5108:4981],
-                             $signed(result_51[4980:4974]),
-                             result_51[4973:4846],
-                             $signed(result_51[4845:4839]),   2'd0,
-                             result_51[4836:4833],   result_51[4832:4257],
-                             result_51[4256:4252],
-                             $signed(result_51[4251:4220]),
-                             result_51[4219:4214],   s,
-                             result_51[4102:4098],   result_51[4097:3842],
-                             $signed(result_51[3841:3810]),
-                             result_51[3809:3803],
-                             $signed(result_51[3802:3739]),
-                             result_51[3738:3515],   result_51[3514:3291],
-                             $signed(result_51[3290:3227]),
-                             result_51[3226:2203],   result_51[2202:1179],
-                             result_51[1178:1172],
-                             $signed(result_51[1171:1140]),
-                             $signed(result_51[1139:1108]),
-                             $signed(result_51[1107:1076]),
-                             result_51[1075:852],
-                             $signed(result_51[851:820]),
-                             $signed(result_51[819:788]),
-                             $signed(result_51[787:724]),
-                             $signed(result_51[723:660]),
-                             $signed(result_51[659:638]),
-                             $signed(result_51[637:616]),
-                             $signed(result_51[615:552]),
-                             $signed(result_51[551:488]),
-                             result_51[487:456],
-                             $signed(result_51[455:424]),
-                             result_51[423:417],   result_51[416:416],
-                             32'd0,   result_51[383:128],
-                             $signed(result_51[127:64]),
-                             $signed(result_51[63:32]),
-                             $signed(result_51[31:0])};
-      default : c$app_arg_11 = {5'd9,
-                                result_51[5387:5387],   result_51[5386:5383],
-                                result_51[5382:5377],   8'd0,
-                                result_51[5368:5367],
-                                $signed(result_51[5366:5303]),
-                                $signed(result_51[5302:5271]),
-                                $signed(result_51[5270:5265]),
-                                $signed(result_51[5264:5233]),
-                                result_51[5232:5201],
-                                $signed(result_51[5200:5194]),
-                                result_51[5193:5191],   result_51[5190:5183],
-                                result_51[5182:5175],
-                                $signed(result_51[5174:5143]),   2'd1,
-                                result_51[5140:5109],   result_51[5108:4981],
-                                $signed(result_51[4980:4974]),
-                                result_51[4973:4846],
-                                $signed(result_51[4845:4839]),   2'd1,
-                                result_51[4836:4833],   result_51[4832:4257],
-                                result_51[4256:4252],
-                                $signed(result_51[4251:4220]),
-                                result_51[4219:4214],   s,
-                                result_51[4102:4098],   result_51[4097:3842],
-                                $signed(result_51[3841:3810]),
-                                result_51[3809:3803],
-                                $signed(result_51[3802:3739]),
-                                result_51[3738:3515],   result_51[3514:3291],
-                                $signed(result_51[3290:3227]),
-                                result_51[3226:2203],   result_51[2202:1179],
-                                result_51[1178:1172],
-                                $signed(result_51[1171:1140]),
-                                $signed(result_51[1139:1108]),
-                                $signed(result_51[1107:1076]),
-                                result_51[1075:852],
-                                $signed(result_51[851:820]),
-                                $signed(result_51[819:788]),
-                                $signed(result_51[787:724]),
-                                $signed(result_51[723:660]),
-                                $signed(result_51[659:638]),
-                                $signed(result_51[637:616]),
-                                $signed(result_51[615:552]),
-                                $signed(result_51[551:488]),
-                                result_51[487:456],
-                                $signed(result_51[455:424]),
-                                result_51[423:417],   result_51[416:416],
-                                result_51[415:384],   result_51[383:128],
-                                $signed(result_51[127:64]),
-                                $signed(result_51[63:32]),
-                                $signed(result_51[31:0])};
+    case(c$app_arg_selection_10)
+      2'd1 : c$app_arg_12 = {5'd9,
+                             result_50[6923:6923],   result_50[6922:6919],
+                             result_50[6918:6913],   8'd0,
+                             result_50[6904:6903],
+                             $signed(result_50[6902:6839]),
+                             $signed(result_50[6838:6807]),
+                             $signed(result_50[6806:6801]),
+                             $signed(result_50[6800:6769]),   32'd0,
+                             $signed(result_50[6736:6730]),
+                             result_50[6729:6727],   result_50[6726:6719],
+                             result_50[6718:6711],
+                             $signed(result_50[6710:6679]),   2'd0,
+                             result_50[6676:6645],   result_50[6644:6517],
+                             $signed(result_50[6516:6510]),
+                             result_50[6509:6382],
+                             $signed(result_50[6381:6375]),   2'd0,
+                             result_50[6372:6369],   result_50[6368:5793],
+                             result_50[5792:5788],
+                             $signed(result_50[5787:5756]),
+                             result_50[5755:5750],   s,
+                             result_50[5638:5634],   result_50[5633:5378],
+                             $signed(result_50[5377:5346]),
+                             result_50[5345:5339],
+                             $signed(result_50[5338:5275]),
+                             result_50[5274:5051],   result_50[5050:4827],
+                             $signed(result_50[4826:4763]),
+                             result_50[4762:3739],   result_50[3738:2715],
+                             result_50[2714:2708],
+                             $signed(result_50[2707:2676]),
+                             result_50[2675:2548],
+                             $signed(result_50[2547:2516]),
+                             result_50[2515:2292],
+                             $signed(result_50[2291:2260]),
+                             $signed(result_50[2259:2228]),
+                             $signed(result_50[2227:2164]),
+                             $signed(result_50[2163:2100]),
+                             $signed(result_50[2099:2078]),
+                             $signed(result_50[2077:2056]),
+                             $signed(result_50[2055:1992]),
+                             $signed(result_50[1991:1928]),
+                             result_50[1927:1896],
+                             $signed(result_50[1895:1864]),
+                             result_50[1863:1857],   result_50[1856:1856],
+                             32'd0,   result_50[1823:1568],
+                             $signed(result_50[1567:1504]),
+                             $signed(result_50[1503:1472]),
+                             $signed(result_50[1471:1440]),
+                             $signed(result_50[1439:1408]),
+                             result_50[1407:1152],
+                             $signed(result_50[1151:1088]),
+                             result_50[1087:832],
+                             $signed(result_50[831:768]),
+                             result_50[767:256],   result_50[255:0]};
+      default : c$app_arg_12 = {5'd9,
+                                result_50[6923:6923],   result_50[6922:6919],
+                                result_50[6918:6913],   8'd0,
+                                result_50[6904:6903],
+                                $signed(result_50[6902:6839]),
+                                $signed(result_50[6838:6807]),
+                                $signed(result_50[6806:6801]),
+                                $signed(result_50[6800:6769]),
+                                result_50[6768:6737],
+                                $signed(result_50[6736:6730]),
+                                result_50[6729:6727],   result_50[6726:6719],
+                                result_50[6718:6711],
+                                $signed(result_50[6710:6679]),   2'd1,
+                                result_50[6676:6645],   result_50[6644:6517],
+                                $signed(result_50[6516:6510]),
+                                result_50[6509:6382],
+                                $signed(result_50[6381:6375]),   2'd1,
+                                result_50[6372:6369],   result_50[6368:5793],
+                                result_50[5792:5788],
+                                $signed(result_50[5787:5756]),
+                                result_50[5755:5750],   s,
+                                result_50[5638:5634],   result_50[5633:5378],
+                                $signed(result_50[5377:5346]),
+                                result_50[5345:5339],
+                                $signed(result_50[5338:5275]),
+                                result_50[5274:5051],   result_50[5050:4827],
+                                $signed(result_50[4826:4763]),
+                                result_50[4762:3739],   result_50[3738:2715],
+                                result_50[2714:2708],
+                                $signed(result_50[2707:2676]),
+                                result_50[2675:2548],
+                                $signed(result_50[2547:2516]),
+                                result_50[2515:2292],
+                                $signed(result_50[2291:2260]),
+                                $signed(result_50[2259:2228]),
+                                $signed(result_50[2227:2164]),
+                                $signed(result_50[2163:2100]),
+                                $signed(result_50[2099:2078]),
+                                $signed(result_50[2077:2056]),
+                                $signed(result_50[2055:1992]),
+                                $signed(result_50[1991:1928]),
+                                result_50[1927:1896],
+                                $signed(result_50[1895:1864]),
+                                result_50[1863:1857],   result_50[1856:1856],
+                                result_50[1855:1824],   result_50[1823:1568],
+                                $signed(result_50[1567:1504]),
+                                $signed(result_50[1503:1472]),
+                                $signed(result_50[1471:1440]),
+                                $signed(result_50[1439:1408]),
+                                result_50[1407:1152],
+                                $signed(result_50[1151:1088]),
+                                result_50[1087:832],
+                                $signed(result_50[831:768]),
+                                result_50[767:256],   result_50[255:0]};
     endcase
   end
 
-  assign \pm'_projection  = ({result_51[5108:4981],\c$pm'_app_arg });
+  assign \pm'_projection  = ({result_50[6644:6517],\c$pm'_app_arg });
 
   assign \pm'  = \pm'_projection [127:0];
 
-  assign st_selection_1 = result_51[5376:5369];
+  assign st_selection_1 = result_50[6912:6905];
 
   always @(*) begin
     case(st_selection_1)
-      8'd1 : st_0 = result_51[487:456];
+      8'd1 : st_0 = result_50[1927:1896];
       default : st_0 = c$st_case_alt;
     endcase
   end
 
-  assign \c$pm'_app_arg_fun_arg  = result_51[416:416];
+  assign \c$pm'_app_arg_fun_arg  = result_50[1856:1856];
 
-  assign \c$pm'_app_arg_fun_arg_0  = $signed(result_51[551:488]);
+  assign \c$pm'_app_arg_fun_arg_0  = $signed(result_50[1991:1928]);
 
   LlamaDv_Top_Decoder_decoderSmallKvWrongRow_packRound LlamaDv_Top_Decoder_decoderSmallKvWrongRow_packRound_c$pm_app_arg
     ( .result (\c$pm'_app_arg )
     , .r (\c$pm'_app_arg_fun_arg )
     , .y (\c$pm'_app_arg_fun_arg_0 ) );
 
-  assign c$st_case_alt = (result_51[5140:5109] <= result_51[487:456]) ? result_51[487:456] : result_51[5140:5109];
+  assign c$st_case_alt = (result_50[6676:6645] <= result_50[1927:1896]) ? result_50[1927:1896] : result_50[6676:6645];
 
-  assign c$app_arg_12 = ((~ c$$j_case_scrut) & c$tupIn_app_arg_3) ? {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                                                                     {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                                                                     {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                                                                     {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                                                                     {1'b1,{c$app_arg_14 + ep,
-                                                                            c$app_arg_13}}} : {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                                                                                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                                                                                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                                                                                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                                                                                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}};
+  assign c$app_arg_13 = (c$case_scrut_0 & (result_50[6912:6905] != 8'd1)) ? {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                                                             {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                                                             {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                                                             {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                                                             {1'b1,{c$app_arg_15 + ep,
+                                                                                    c$app_arg_14}}} : {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                                                                                       {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                                                                                       {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                                                                                       {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                                                                                       {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}};
 
-  assign c$bv_5 = ((ep));
+  assign c$bv_6 = ((ep));
 
-  assign c$app_arg_fun_arg_4 = (c$bv_5[64'sd0]) == (1'b1);
+  assign c$app_arg_fun_arg_4 = (c$bv_6[64'sd0]) == (1'b1);
 
-  assign c$app_arg_fun_arg_5 = $signed(result_51[787:724]);
+  assign c$app_arg_fun_arg_5 = $signed(result_50[2227:2164]);
 
-  assign c$app_arg_fun_arg_6 = $signed(result_51[723:660]);
+  assign c$app_arg_fun_arg_6 = $signed(result_50[2163:2100]);
 
-  LlamaDv_Top_Decoder_decoderSmallKvWrongRow_ropeFin LlamaDv_Top_Decoder_decoderSmallKvWrongRow_ropeFin_c$app_arg_13
-    ( .result (c$app_arg_13)
+  LlamaDv_Top_Decoder_decoderSmallKvWrongRow_ropeFin LlamaDv_Top_Decoder_decoderSmallKvWrongRow_ropeFin_c$app_arg_14
+    ( .result (c$app_arg_14)
     , .isOdd (c$app_arg_fun_arg_4)
     , .a (c$app_arg_fun_arg_5)
     , .b (c$app_arg_fun_arg_6) );
 
   assign ep = e - 7'd1;
 
-  assign c$app_arg_selection_13 = result_51[5193:5191];
+  assign c$app_arg_selection_14 = result_50[6729:6727];
 
   always @(*) begin
-    case(c$app_arg_selection_13)
-      3'd0 : c$app_arg_14 = 7'd0;
-      default : c$app_arg_14 = 7'd64;
+    case(c$app_arg_selection_14)
+      3'd0 : c$app_arg_15 = 7'd0;
+      default : c$app_arg_15 = 7'd64;
     endcase
   end
 
-  assign result_selection_17 = result_51[5193:5191];
+  assign c$app_arg_16 = (result_50[6912:6905] == (c$app_arg_19 + 8'd1)) ? {5'd6,
+                                                                           result_50[6923:6923],
+                                                                           result_50[6922:6919],
+                                                                           result_50[6918:6913],
+                                                                           result_50[6912:6905],
+                                                                           result_50[6904:6903],
+                                                                           $signed(result_50[6902:6839]),
+                                                                           $signed(result_50[6838:6807]),
+                                                                           $signed(result_50[6806:6801]),
+                                                                           $signed(result_50[6800:6769]),
+                                                                           result_50[6768:6737],
+                                                                           $signed(result_50[6736:6730]),   k,
+                                                                           sh[15:8],   sh[7:0],
+                                                                           $signed(result_50[6710:6679]),
+                                                                           result_50[6678:6677],
+                                                                           result_50[6676:6645],
+                                                                           result_50[6644:6517],
+                                                                           $signed(result_50[6516:6510]),
+                                                                           result_50[6509:6382],
+                                                                           $signed(result_50[6381:6375]),
+                                                                           result_50[6374:6373],
+                                                                           result_50[6372:6369],
+                                                                           result_50[6368:5793],
+                                                                           result_50[5792:5788],
+                                                                           $signed(result_50[5787:5756]),
+                                                                           result_50[5755:5750],   s,
+                                                                           result_50[5638:5634],
+                                                                           result_50[5633:5378],
+                                                                           $signed(result_50[5377:5346]),
+                                                                           result_50[5345:5339],
+                                                                           $signed(result_50[5338:5275]),
+                                                                           result_50[5274:5051],
+                                                                           result_50[5050:4827],
+                                                                           $signed(result_50[4826:4763]),
+                                                                           result_50[4762:3739],
+                                                                           result_50[3738:2715],
+                                                                           result_50[2714:2708],
+                                                                           $signed(result_50[2707:2676]),
+                                                                           result_50[2675:2548],
+                                                                           $signed(result_50[2547:2516]),
+                                                                           result_50[2515:2292],
+                                                                           $signed(result_50[2291:2260]),
+                                                                           $signed(result_50[2259:2228]),
+                                                                           $signed(result_50[2227:2164]),
+                                                                           $signed(result_50[2163:2100]),
+                                                                           $signed(result_50[2099:2078]),
+                                                                           $signed(result_50[2077:2056]),
+                                                                           $signed(result_50[2055:1992]),
+                                                                           $signed(result_50[1991:1928]),
+                                                                           result_50[1927:1896],
+                                                                           $signed(result_50[1895:1864]),
+                                                                           result_50[1863:1857],
+                                                                           result_50[1856:1856],
+                                                                           result_50[1855:1824],
+                                                                           result_50[1823:1568],
+                                                                           $signed(result_50[1567:1504]),
+                                                                           $signed(result_50[1503:1472]),
+                                                                           $signed(result_50[1471:1440]),
+                                                                           $signed(result_50[1439:1408]),
+                                                                           result_50[1407:1152],
+                                                                           $signed(result_50[1151:1088]),
+                                                                           result_50[1087:832],
+                                                                           $signed(result_50[831:768]),
+                                                                           result_50[767:256],
+                                                                           result_50[255:0]} : c$case_alt_15;
 
-  always @(*) begin
-    case(result_selection_17)
-      3'd0 : result_9 = c$case_alt_15;
-      default : result_9 = c$case_alt_16;
-    endcase
-  end
-
-  assign c$case_alt_selection_29 = result_51[5376:5369];
-
-  always @(*) begin
-    case(c$case_alt_selection_29)
-      8'd128 : c$case_alt_15 = {5'd6,
-                                result_51[5387:5387],   result_51[5386:5383],
-                                result_51[5382:5377],   result_51[5376:5369],
-                                result_51[5368:5367],
-                                $signed(result_51[5366:5303]),
-                                $signed(result_51[5302:5271]),
-                                $signed(result_51[5270:5265]),
-                                $signed(result_51[5264:5233]),
-                                result_51[5232:5201],
-                                $signed(result_51[5200:5194]),   k,
-                                sh[15:8],   sh[7:0],
-                                $signed(result_51[5174:5143]),
-                                result_51[5142:5141],   result_51[5140:5109],
-                                result_51[5108:4981],
-                                $signed(result_51[4980:4974]),
-                                result_51[4973:4846],
-                                $signed(result_51[4845:4839]),
-                                result_51[4838:4837],   result_51[4836:4833],
-                                result_51[4832:4257],   result_51[4256:4252],
-                                $signed(result_51[4251:4220]),
-                                result_51[4219:4214],   s,
-                                result_51[4102:4098],   result_51[4097:3842],
-                                $signed(result_51[3841:3810]),
-                                result_51[3809:3803],
-                                $signed(result_51[3802:3739]),
-                                result_51[3738:3515],   result_51[3514:3291],
-                                $signed(result_51[3290:3227]),
-                                result_51[3226:2203],   result_51[2202:1179],
-                                result_51[1178:1172],
-                                $signed(result_51[1171:1140]),
-                                $signed(result_51[1139:1108]),
-                                $signed(result_51[1107:1076]),
-                                result_51[1075:852],
-                                $signed(result_51[851:820]),
-                                $signed(result_51[819:788]),
-                                $signed(result_51[787:724]),
-                                $signed(result_51[723:660]),
-                                $signed(result_51[659:638]),
-                                $signed(result_51[637:616]),
-                                $signed(result_51[615:552]),
-                                $signed(result_51[551:488]),
-                                result_51[487:456],
-                                $signed(result_51[455:424]),
-                                result_51[423:417],   result_51[416:416],
-                                result_51[415:384],   result_51[383:128],
-                                $signed(result_51[127:64]),
-                                $signed(result_51[63:32]),
-                                $signed(result_51[31:0])};
-      default : c$case_alt_15 = \$j ;
-    endcase
-  end
-
-  assign c$case_alt_selection_32 = result_51[5376:5369];
-
-  always @(*) begin
-    case(c$case_alt_selection_32)
-      8'd64 : c$case_alt_16 = {5'd6,
-                               result_51[5387:5387],   result_51[5386:5383],
-                               result_51[5382:5377],   result_51[5376:5369],
-                               result_51[5368:5367],
-                               $signed(result_51[5366:5303]),
-                               $signed(result_51[5302:5271]),
-                               $signed(result_51[5270:5265]),
-                               $signed(result_51[5264:5233]),
-                               result_51[5232:5201],
-                               $signed(result_51[5200:5194]),   k,
-                               sh[15:8],   sh[7:0],
-                               $signed(result_51[5174:5143]),
-                               result_51[5142:5141],   result_51[5140:5109],
-                               result_51[5108:4981],
-                               $signed(result_51[4980:4974]),
-                               result_51[4973:4846],
-                               $signed(result_51[4845:4839]),
-                               result_51[4838:4837],   result_51[4836:4833],
-                               result_51[4832:4257],   result_51[4256:4252],
-                               $signed(result_51[4251:4220]),
-                               result_51[4219:4214],   s,
-                               result_51[4102:4098],   result_51[4097:3842],
-                               $signed(result_51[3841:3810]),
-                               result_51[3809:3803],
-                               $signed(result_51[3802:3739]),
-                               result_51[3738:3515],   result_51[3514:3291],
-                               $signed(result_51[3290:3227]),
-                               result_51[3226:2203],   result_51[2202:1179],
-                               result_51[1178:1172],
-                               $signed(result_51[1171:1140]),
-                               $signed(result_51[1139:1108]),
-                               $signed(result_51[1107:1076]),
-                               result_51[1075:852],
-                               $signed(result_51[851:820]),
-                               $signed(result_51[819:788]),
-                               $signed(result_51[787:724]),
-                               $signed(result_51[723:660]),
-                               $signed(result_51[659:638]),
-                               $signed(result_51[637:616]),
-                               $signed(result_51[615:552]),
-                               $signed(result_51[551:488]),
-                               result_51[487:456],
-                               $signed(result_51[455:424]),
-                               result_51[423:417],   result_51[416:416],
-                               result_51[415:384],   result_51[383:128],
-                               $signed(result_51[127:64]),
-                               $signed(result_51[63:32]),
-                               $signed(result_51[31:0])};
-      default : c$case_alt_16 = \$j ;
-    endcase
-  end
-
-  assign \$j  = c$$j_case_scrut ? {5'd8,
-                                   result_51[5387:5387],   result_51[5386:5383],
-                                   result_51[5382:5377],   step30,
-                                   result_51[5368:5367],
-                                   $signed(result_51[5366:5303]),
-                                   $signed(result_51[5302:5271]),
-                                   $signed(result_51[5270:5265]),
-                                   $signed(result_51[5264:5233]),
-                                   result_51[5232:5201],
-                                   $signed(result_51[5200:5194]),
-                                   result_51[5193:5191],   result_51[5190:5183],
-                                   result_51[5182:5175],
-                                   $signed(result_51[5174:5143]),
-                                   result_51[5142:5141],   result_51[5140:5109],
-                                   result_51[5108:4981],
-                                   $signed(result_51[4980:4974]),
-                                   result_51[4973:4846],
-                                   $signed(result_51[4845:4839]),
-                                   result_51[4838:4837],   result_51[4836:4833],
-                                   result_51[4832:4257],   result_51[4256:4252],
-                                   $signed(result_51[4251:4220]),
-                                   result_51[4219:4214],   s,
-                                   result_51[4102:4098],   result_51[4097:3842],
-                                   $signed(result_51[3841:3810]),
-                                   result_51[3809:3803],
-                                   $signed(result_51[3802:3739]),
-                                   result_51[3738:3515],   result_51[3514:3291],
-                                   $signed(result_51[3290:3227]),
-                                   result_51[3226:2203],   result_51[2202:1179],
-                                   result_51[1178:1172],
-                                   $signed(result_51[1171:1140]),
-                                   $signed(result_51[1139:1108]),
-                                   $signed(result_51[1107:1076]),
-                                   result_51[1075:852],
-                                   $signed(result_51[851:820]),
-                                   $signed(result_51[819:788]),
-                                   $signed(ds62_0[127:64]),
-                                   $signed(ds62_0[63:0]),
-                                   $signed(result_51[659:638]),
-                                   $signed(result_51[637:616]),
-                                   $signed(result_51[615:552]),
-                                   $signed(result_51[551:488]),
-                                   result_51[487:456],
-                                   $signed(result_51[455:424]),
-                                   result_51[423:417],   result_51[416:416],
-                                   result_51[415:384],   result_51[383:128],
-                                   $signed(result_51[127:64]),
-                                   $signed(result_51[63:32]),
-                                   $signed(result_51[31:0])} : {5'd8,
-                                                                result_51[5387:5387],   result_51[5386:5383],
-                                                                result_51[5382:5377],   step30,
-                                                                result_51[5368:5367],
-                                                                $signed(result_51[5366:5303]),
-                                                                $signed(result_51[5302:5271]),
-                                                                $signed(result_51[5270:5265]),
-                                                                $signed(result_51[5264:5233]),
-                                                                result_51[5232:5201],
-                                                                $signed(result_51[5200:5194]),
-                                                                result_51[5193:5191],   result_51[5190:5183],
-                                                                result_51[5182:5175],
-                                                                $signed(result_31[95:64]),
-                                                                result_51[5142:5141],   result_51[5140:5109],
-                                                                result_51[5108:4981],
-                                                                $signed(result_51[4980:4974]),
-                                                                result_51[4973:4846],
-                                                                $signed(result_51[4845:4839]),
-                                                                result_51[4838:4837],   result_51[4836:4833],
-                                                                result_51[4832:4257],   result_51[4256:4252],
-                                                                $signed(result_51[4251:4220]),
-                                                                result_51[4219:4214],   s,
-                                                                result_51[4102:4098],   result_51[4097:3842],
-                                                                $signed(result_51[3841:3810]),
-                                                                result_51[3809:3803],
-                                                                $signed(result_51[3802:3739]),
-                                                                result_51[3738:3515],   result_51[3514:3291],
-                                                                $signed(result_51[3290:3227]),
-                                                                result_51[3226:2203],   result_51[2202:1179],
-                                                                result_51[1178:1172],
-                                                                $signed(result_51[1171:1140]),
-                                                                $signed(result_51[1139:1108]),
-                                                                $signed(result_51[1107:1076]),
-                                                                result_51[1075:852],
-                                                                $signed(result_51[851:820]),
-                                                                $signed(result_51[819:788]),
-                                                                $signed(result_51[787:724]),
-                                                                $signed(result_51[723:660]),
-                                                                $signed(ds62_1[43:22]),
-                                                                $signed(ds62_1[21:0]),
-                                                                $signed(result_51[615:552]),
-                                                                $signed(result_51[551:488]),
-                                                                result_51[487:456],
-                                                                $signed(result_51[455:424]),
-                                                                result_51[423:417],   result_51[416:416],
-                                                                result_51[415:384],   result_51[383:128],
-                                                                $signed(result_51[127:64]),
-                                                                $signed(result_51[63:32]),
-                                                                $signed(result_51[31:0])};
+  assign c$case_alt_15 = c$case_scrut_0 ? {5'd8,
+                                           result_50[6923:6923],   result_50[6922:6919],
+                                           result_50[6918:6913],   step24,
+                                           result_50[6904:6903],
+                                           $signed(result_50[6902:6839]),
+                                           $signed(result_50[6838:6807]),
+                                           $signed(result_50[6806:6801]),
+                                           $signed(result_50[6800:6769]),
+                                           result_50[6768:6737],
+                                           $signed(result_50[6736:6730]),
+                                           result_50[6729:6727],   result_50[6726:6719],
+                                           result_50[6718:6711],
+                                           $signed(result_50[6710:6679]),
+                                           result_50[6678:6677],   result_50[6676:6645],
+                                           result_50[6644:6517],
+                                           $signed(result_50[6516:6510]),
+                                           result_50[6509:6382],
+                                           $signed(result_50[6381:6375]),
+                                           result_50[6374:6373],   result_50[6372:6369],
+                                           result_50[6368:5793],   result_50[5792:5788],
+                                           $signed(result_50[5787:5756]),
+                                           result_50[5755:5750],   s,
+                                           result_50[5638:5634],   result_50[5633:5378],
+                                           $signed(result_50[5377:5346]),
+                                           result_50[5345:5339],
+                                           $signed(result_50[5338:5275]),
+                                           result_50[5274:5051],   result_50[5050:4827],
+                                           $signed(result_50[4826:4763]),
+                                           result_50[4762:3739],   result_50[3738:2715],
+                                           result_50[2714:2708],
+                                           $signed(result_50[2707:2676]),
+                                           result_50[2675:2548],
+                                           $signed(result_50[2547:2516]),
+                                           result_50[2515:2292],
+                                           $signed(result_50[2291:2260]),
+                                           $signed(result_50[2259:2228]),
+                                           $signed(result_50[2227:2164]),
+                                           $signed(result_50[2163:2100]),
+                                           $signed(result_50[2099:2078]),
+                                           $signed(result_50[2077:2056]),
+                                           $signed(result_50[2055:1992]),
+                                           $signed(result_50[1991:1928]),
+                                           result_50[1927:1896],
+                                           $signed(result_50[1895:1864]),
+                                           result_50[1863:1857],   result_50[1856:1856],
+                                           result_50[1855:1824],   result_50[1823:1568],
+                                           $signed(result_50[1567:1504]),
+                                           $signed(result_50[1503:1472]),
+                                           $signed(result_50[1471:1440]),
+                                           $signed(result_50[1439:1408]),
+                                           result_50[1407:1152],
+                                           $signed(result_50[1151:1088]),
+                                           result_50[1087:832],
+                                           $signed(result_50[831:768]),   {c$app_arg_18,
+                                                                           c$app_arg_17},   result_50[255:0]} : {5'd8,
+                                                                                                                 result_50[6923:6923],
+                                                                                                                 result_50[6922:6919],
+                                                                                                                 result_50[6918:6913],
+                                                                                                                 step24,
+                                                                                                                 result_50[6904:6903],
+                                                                                                                 $signed(result_50[6902:6839]),
+                                                                                                                 $signed(result_50[6838:6807]),
+                                                                                                                 $signed(result_50[6806:6801]),
+                                                                                                                 $signed(result_50[6800:6769]),
+                                                                                                                 result_50[6768:6737],
+                                                                                                                 $signed(result_50[6736:6730]),
+                                                                                                                 result_50[6729:6727],
+                                                                                                                 result_50[6726:6719],
+                                                                                                                 result_50[6718:6711],
+                                                                                                                 $signed(result_30[95:64]),
+                                                                                                                 result_50[6678:6677],
+                                                                                                                 result_50[6676:6645],
+                                                                                                                 result_50[6644:6517],
+                                                                                                                 $signed(result_50[6516:6510]),
+                                                                                                                 result_50[6509:6382],
+                                                                                                                 $signed(result_50[6381:6375]),
+                                                                                                                 result_50[6374:6373],
+                                                                                                                 result_50[6372:6369],
+                                                                                                                 result_50[6368:5793],
+                                                                                                                 result_50[5792:5788],
+                                                                                                                 $signed(result_50[5787:5756]),
+                                                                                                                 result_50[5755:5750],
+                                                                                                                 s,
+                                                                                                                 result_50[5638:5634],
+                                                                                                                 result_50[5633:5378],
+                                                                                                                 $signed(result_50[5377:5346]),
+                                                                                                                 result_50[5345:5339],
+                                                                                                                 $signed(result_50[5338:5275]),
+                                                                                                                 result_50[5274:5051],
+                                                                                                                 result_50[5050:4827],
+                                                                                                                 $signed(result_50[4826:4763]),
+                                                                                                                 result_50[4762:3739],
+                                                                                                                 result_50[3738:2715],
+                                                                                                                 result_50[2714:2708],
+                                                                                                                 $signed(result_50[2707:2676]),
+                                                                                                                 result_50[2675:2548],
+                                                                                                                 $signed(result_50[2547:2516]),
+                                                                                                                 result_50[2515:2292],
+                                                                                                                 $signed(result_50[2291:2260]),
+                                                                                                                 $signed(result_50[2259:2228]),
+                                                                                                                 c$mulSumOut_1,
+                                                                                                                 c$mulSumOut_0,
+                                                                                                                 $signed(ds69_0[43:22]),
+                                                                                                                 $signed(ds69_0[21:0]),
+                                                                                                                 $signed(result_50[2055:1992]),
+                                                                                                                 $signed(result_50[1991:1928]),
+                                                                                                                 result_50[1927:1896],
+                                                                                                                 $signed(result_50[1895:1864]),
+                                                                                                                 result_50[1863:1857],
+                                                                                                                 result_50[1856:1856],
+                                                                                                                 result_50[1855:1824],
+                                                                                                                 result_50[1823:1568],
+                                                                                                                 $signed(result_50[1567:1504]),
+                                                                                                                 $signed(result_50[1503:1472]),
+                                                                                                                 $signed(result_50[1471:1440]),
+                                                                                                                 $signed(result_50[1439:1408]),
+                                                                                                                 result_50[1407:1152],
+                                                                                                                 $signed(result_50[1151:1088]),
+                                                                                                                 result_50[1087:832],
+                                                                                                                 $signed(result_50[831:768]),
+                                                                                                                 result_50[767:256],
+                                                                                                                 result_50[255:0]};
 
   always @(*) begin
     case(k)
@@ -3266,1764 +3466,2254 @@ module decoder_small_fault_kvrow
     endcase
   end
 
-  assign k = result_51[5193:5191] + 3'd1;
+  assign k = result_50[6729:6727] + 3'd1;
 
-  assign c$bv_6 = ((result_51[5376:5369]));
+  assign c$bv_7 = ((result_50[6912:6905]));
 
-  assign c$$j_case_scrut = (c$bv_6[64'sd0]) == (1'b1);
+  assign c$case_scrut_0 = (c$bv_7[64'sd0]) == (1'b1);
 
-  assign ds62_fun_arg_0 = $signed(result_51[659:638]);
+  assign c$s_1 = $signed(result_50[2077:2056]);
 
-  assign ds62_fun_arg_1 = $signed(result_51[637:616]);
+  assign c$app_arg_fun_arg_7 = $signed(result_50[6710:6679]);
 
-  assign ds62_fun_arg_2 = $signed(result_31[95:64]);
+  assign c$app_arg_fun_arg_8 = $signed({{(32-22) {c$s_1[22-1]}},c$s_1});
 
-  assign ds62_fun_arg_3 = $signed(result_51[5174:5143]);
+  LlamaDv_Top_Decoder_decoderSmallKvWrongRow_ropeMul LlamaDv_Top_Decoder_decoderSmallKvWrongRow_ropeMul_c$app_arg_17
+    ( .result (c$app_arg_17)
+    , .eta (c$app_arg_fun_arg_7)
+    , .eta1 (c$app_arg_fun_arg_8) );
 
-  LlamaDv_Top_Decoder_decoderSmallKvWrongRow_ropeMul LlamaDv_Top_Decoder_decoderSmallKvWrongRow_ropeMul_ds62_0
-    ( .result (ds62_0)
-    , .cs (ds62_fun_arg_0)
-    , .sn (ds62_fun_arg_1)
-    , .self (ds62_fun_arg_2)
-    , .other (ds62_fun_arg_3) );
+  assign c$s_2 = $signed(result_50[2099:2078]);
 
-  assign ds62_fun_arg_4 = result_51[5386:5383];
+  assign c$app_arg_fun_arg_9 = $signed(result_30[95:64]);
 
-  assign ds62_fun_arg_5 = {{(8-7) {1'b0}},e};
+  assign c$app_arg_fun_arg_10 = $signed({{(32-22) {c$s_2[22-1]}},c$s_2});
 
-  LlamaDv_Top_Decoder_decoderSmallKvWrongRow_ropeTable LlamaDv_Top_Decoder_decoderSmallKvWrongRow_ropeTable_ds62_1
-    ( .result (ds62_1)
-    , .p (ds62_fun_arg_4)
-    , .e (ds62_fun_arg_5) );
+  LlamaDv_Top_Decoder_decoderSmallKvWrongRow_ropeMul LlamaDv_Top_Decoder_decoderSmallKvWrongRow_ropeMul_c$app_arg_18
+    ( .result (c$app_arg_18)
+    , .eta (c$app_arg_fun_arg_9)
+    , .eta1 (c$app_arg_fun_arg_10) );
 
-  assign c$bv_7 = (result_51[5376:5369] >> 64'sd1);
+  assign ds69_fun_arg_0 = result_50[6922:6919];
 
-  assign e = c$bv_7[0+:7];
+  assign ds69_fun_arg_1 = {{(8-7) {1'b0}},e};
 
-  assign c$app_arg_selection_16 = result_51[5193:5191];
+  LlamaDv_Top_Decoder_decoderSmallKvWrongRow_ropeTable LlamaDv_Top_Decoder_decoderSmallKvWrongRow_ropeTable_ds69_0
+    ( .result (ds69_0)
+    , .p (ds69_fun_arg_0)
+    , .e (ds69_fun_arg_1) );
+
+  assign c$bv_8 = (result_50[6912:6905] >> 64'sd1);
+
+  assign e = c$bv_8[0+:7];
+
+  assign c$app_arg_selection_18 = result_50[6729:6727];
 
   always @(*) begin
-    case(c$app_arg_selection_16)
-      3'd0 : c$app_arg_15 = {5'd8,
-                             result_51[5387:5387],   result_51[5386:5383],
-                             result_51[5382:5377],   8'd0,
-                             result_51[5368:5367],
-                             $signed(result_51[5366:5303]),
-                             $signed(result_51[5302:5271]),
-                             $signed(result_51[5270:5265]),
-                             $signed(result_51[5264:5233]),
-                             result_51[5232:5201],
-                             $signed(result_51[5200:5194]),
-                             result_51[5193:5191],   result_51[5190:5183],
-                             result_51[5182:5175],
-                             $signed(result_51[5174:5143]),
-                             result_51[5142:5141],   result_51[5140:5109],
-                             result_51[5108:4981],
-                             $signed(result_51[4980:4974]),
-                             result_51[4973:4846],
-                             $signed(result_51[4845:4839]),
-                             result_51[4838:4837],   result_51[4836:4833],
-                             result_51[4832:4257],   result_51[4256:4252],
-                             $signed(result_51[4251:4220]),
-                             result_51[4219:4214],   s,
-                             result_51[4102:4098],   result_51[4097:3842],
-                             $signed(result_51[3841:3810]),
-                             result_51[3809:3803],
-                             $signed(result_51[3802:3739]),
-                             result_51[3738:3515],   result_51[3514:3291],
-                             $signed(result_51[3290:3227]),
-                             result_51[3226:2203],   result_51[2202:1179],
-                             result_51[1178:1172],
-                             $signed(result_51[1171:1140]),
-                             $signed(result_51[1139:1108]),
-                             $signed(result_51[1107:1076]),
-                             result_51[1075:852],
-                             $signed(result_51[851:820]),
-                             $signed(result_51[819:788]),
-                             $signed(result_51[787:724]),
-                             $signed(result_51[723:660]),
-                             $signed(result_51[659:638]),
-                             $signed(result_51[637:616]),
-                             $signed(result_51[615:552]),
-                             $signed(result_51[551:488]),
-                             result_51[487:456],
-                             $signed(result_51[455:424]),
-                             result_51[423:417],   result_51[416:416],
-                             result_51[415:384],   result_51[383:128],
-                             $signed(result_51[127:64]),
-                             $signed(result_51[63:32]),
-                             $signed(result_51[31:0])};
-      3'd1 : c$app_arg_15 = {5'd8,
-                             result_51[5387:5387],   result_51[5386:5383],
-                             result_51[5382:5377],   8'd0,
-                             result_51[5368:5367],
-                             $signed(result_51[5366:5303]),
-                             $signed(result_51[5302:5271]),
-                             $signed(result_51[5270:5265]),
-                             $signed(result_51[5264:5233]),
-                             result_51[5232:5201],
-                             $signed(result_51[5200:5194]),
-                             result_51[5193:5191],   result_51[5190:5183],
-                             result_51[5182:5175],
-                             $signed(result_51[5174:5143]),
-                             result_51[5142:5141],   result_51[5140:5109],
-                             result_51[5108:4981],
-                             $signed(result_51[4980:4974]),
-                             result_51[4973:4846],
-                             $signed(result_51[4845:4839]),
-                             result_51[4838:4837],   result_51[4836:4833],
-                             result_51[4832:4257],   result_51[4256:4252],
-                             $signed(result_51[4251:4220]),
-                             result_51[4219:4214],   s,
-                             result_51[4102:4098],   result_51[4097:3842],
-                             $signed(result_51[3841:3810]),
-                             result_51[3809:3803],
-                             $signed(result_51[3802:3739]),
-                             result_51[3738:3515],   result_51[3514:3291],
-                             $signed(result_51[3290:3227]),
-                             result_51[3226:2203],   result_51[2202:1179],
-                             result_51[1178:1172],
-                             $signed(result_51[1171:1140]),
-                             $signed(result_51[1139:1108]),
-                             $signed(result_51[1107:1076]),
-                             result_51[1075:852],
-                             $signed(result_51[851:820]),
-                             $signed(result_51[819:788]),
-                             $signed(result_51[787:724]),
-                             $signed(result_51[723:660]),
-                             $signed(result_51[659:638]),
-                             $signed(result_51[637:616]),
-                             $signed(result_51[615:552]),
-                             $signed(result_51[551:488]),
-                             result_51[487:456],
-                             $signed(result_51[455:424]),
-                             result_51[423:417],   result_51[416:416],
-                             result_51[415:384],   result_51[383:128],
-                             $signed(result_51[127:64]),
-                             $signed(result_51[63:32]),
-                             $signed(result_51[31:0])};
-      3'd2 : c$app_arg_15 = {5'd9,
-                             result_51[5387:5387],   result_51[5386:5383],
-                             result_51[5382:5377],   8'd0,
-                             result_51[5368:5367],
-                             $signed(result_51[5366:5303]),
-                             $signed(result_51[5302:5271]),
-                             $signed(result_51[5270:5265]),
-                             $signed(result_51[5264:5233]),
-                             result_51[5232:5201],
-                             $signed(result_51[5200:5194]),
-                             result_51[5193:5191],   result_51[5190:5183],
-                             result_51[5182:5175],
-                             $signed(result_51[5174:5143]),   2'd1,
-                             result_51[5140:5109],   result_51[5108:4981],
-                             $signed(result_51[4980:4974]),
-                             result_51[4973:4846],
-                             $signed(result_51[4845:4839]),   2'd0,
-                             result_51[4836:4833],   result_51[4832:4257],
-                             result_51[4256:4252],
-                             $signed(result_51[4251:4220]),
-                             result_51[4219:4214],   s,
-                             result_51[4102:4098],   result_51[4097:3842],
-                             $signed(result_51[3841:3810]),
-                             result_51[3809:3803],
-                             $signed(result_51[3802:3739]),
-                             result_51[3738:3515],   result_51[3514:3291],
-                             $signed(result_51[3290:3227]),
-                             result_51[3226:2203],   result_51[2202:1179],
-                             result_51[1178:1172],
-                             $signed(result_51[1171:1140]),
-                             $signed(result_51[1139:1108]),
-                             $signed(result_51[1107:1076]),
-                             result_51[1075:852],
-                             $signed(result_51[851:820]),
-                             $signed(result_51[819:788]),
-                             $signed(result_51[787:724]),
-                             $signed(result_51[723:660]),
-                             $signed(result_51[659:638]),
-                             $signed(result_51[637:616]),
-                             $signed(result_51[615:552]),
-                             $signed(result_51[551:488]),
-                             result_51[487:456],
-                             $signed(result_51[455:424]),
-                             result_51[423:417],   result_51[416:416],
-                             result_51[415:384],   result_51[383:128],
-                             $signed(result_51[127:64]),
-                             $signed(result_51[63:32]),
-                             $signed(result_51[31:0])};
-      3'd4 : c$app_arg_15 = {5'd6,
-                             result_51[5387:5387],   result_51[5386:5383],
-                             result_51[5382:5377],   result_51[5376:5369],
-                             result_51[5368:5367],
-                             $signed(result_51[5366:5303]),
-                             $signed(result_51[5302:5271]),
-                             $signed(result_51[5270:5265]),
-                             $signed(result_51[5264:5233]),
-                             result_51[5232:5201],
-                             $signed(result_51[5200:5194]),   3'd6,
-                             8'd128,   8'd64,
-                             $signed(result_51[5174:5143]),
-                             result_51[5142:5141],   result_51[5140:5109],
-                             result_51[5108:4981],
-                             $signed(result_51[4980:4974]),
-                             result_51[4973:4846],
-                             $signed(result_51[4845:4839]),
-                             result_51[4838:4837],   result_51[4836:4833],
-                             result_51[4832:4257],   result_51[4256:4252],
-                             $signed(result_51[4251:4220]),
-                             result_51[4219:4214],   s,
-                             result_51[4102:4098],   result_51[4097:3842],
-                             $signed(result_51[3841:3810]),
-                             result_51[3809:3803],
-                             $signed(result_51[3802:3739]),
-                             result_51[3738:3515],   result_51[3514:3291],
-                             $signed(result_51[3290:3227]),
-                             result_51[3226:2203],   result_51[2202:1179],
-                             result_51[1178:1172],
-                             $signed(result_51[1171:1140]),
-                             $signed(result_51[1139:1108]),
-                             $signed(result_51[1107:1076]),
-                             result_51[1075:852],
-                             $signed(result_51[851:820]),
-                             $signed(result_51[819:788]),
-                             $signed(result_51[787:724]),
-                             $signed(result_51[723:660]),
-                             $signed(result_51[659:638]),
-                             $signed(result_51[637:616]),
-                             $signed(result_51[615:552]),
-                             $signed(result_51[551:488]),
-                             result_51[487:456],
-                             $signed(result_51[455:424]),
-                             result_51[423:417],   result_51[416:416],
-                             result_51[415:384],   result_51[383:128],
-                             $signed(result_51[127:64]),
-                             $signed(result_51[63:32]),
-                             $signed(result_51[31:0])};
-      3'd6 : c$app_arg_15 = result_14;
-      3'd7 : c$app_arg_15 = {5'd19,
-                             result_51[5387:5387],   result_51[5386:5383],
-                             result_51[5382:5377],   8'd0,
-                             result_51[5368:5367],
-                             $signed(result_51[5366:5303]),
-                             $signed(result_51[5302:5271]),
-                             $signed(result_51[5270:5265]),
-                             $signed(result_51[5264:5233]),
-                             result_51[5232:5201],
-                             $signed(result_51[5200:5194]),
-                             result_51[5193:5191],   result_51[5190:5183],
-                             result_51[5182:5175],
-                             $signed(result_51[5174:5143]),
-                             result_51[5142:5141],   result_51[5140:5109],
-                             result_51[5108:4981],
-                             $signed(result_51[4980:4974]),
-                             result_51[4973:4846],
-                             $signed(result_51[4845:4839]),
-                             result_51[4838:4837],   result_51[4836:4833],
-                             result_51[4832:4257],   result_51[4256:4252],
-                             $signed(result_51[4251:4220]),
-                             result_51[4219:4214],   s,
-                             result_51[4102:4098],   result_51[4097:3842],
-                             $signed(result_51[3841:3810]),
-                             result_51[3809:3803],
-                             $signed(result_51[3802:3739]),
-                             result_51[3738:3515],   result_51[3514:3291],
-                             $signed(result_51[3290:3227]),
-                             result_51[3226:2203],   result_51[2202:1179],
-                             result_51[1178:1172],
-                             $signed(result_51[1171:1140]),
-                             $signed(result_51[1139:1108]),
-                             $signed(result_51[1107:1076]),
-                             result_51[1075:852],
-                             $signed(result_51[851:820]),
-                             $signed(result_51[819:788]),
-                             $signed(result_51[787:724]),
-                             $signed(result_51[723:660]),
-                             $signed(result_51[659:638]),
-                             $signed(result_51[637:616]),
-                             $signed(result_51[615:552]),
-                             $signed(result_51[551:488]),
-                             result_51[487:456],
-                             $signed(result_51[455:424]),
-                             result_51[423:417],   result_51[416:416],
-                             result_51[415:384],   result_51[383:128],
-                             $signed(result_51[127:64]),
-                             $signed(result_51[63:32]),
-                             $signed(result_51[31:0])};
-      default : c$app_arg_15 = {5'd15,
-                                result_51[5387:5387],   result_51[5386:5383],
-                                result_51[5382:5377],   8'd0,
-                                result_51[5368:5367],
-                                $signed(result_51[5366:5303]),
-                                $signed(result_51[5302:5271]),
-                                $signed(result_51[5270:5265]),
-                                $signed(result_51[5264:5233]),
-                                result_51[5232:5201],
-                                $signed(result_51[5200:5194]),
-                                result_51[5193:5191],   result_51[5190:5183],
-                                result_51[5182:5175],
-                                $signed(result_51[5174:5143]),
-                                result_51[5142:5141],   result_51[5140:5109],
-                                result_51[5108:4981],
-                                $signed(result_51[4980:4974]),
-                                result_51[4973:4846],
-                                $signed(result_51[4845:4839]),
-                                result_51[4838:4837],   result_51[4836:4833],
-                                result_51[4832:4257],   result_51[4256:4252],
-                                $signed(result_51[4251:4220]),
-                                result_51[4219:4214],   s,
-                                result_51[4102:4098],   result_51[4097:3842],
-                                $signed(result_51[3841:3810]),
-                                result_51[3809:3803],
-                                $signed(result_51[3802:3739]),
-                                result_51[3738:3515],   result_51[3514:3291],
-                                $signed(result_51[3290:3227]),
-                                result_51[3226:2203],   result_51[2202:1179],
-                                result_51[1178:1172],
-                                $signed(result_51[1171:1140]),
-                                $signed(result_51[1139:1108]),
-                                $signed(result_51[1107:1076]),
-                                result_51[1075:852],
-                                $signed(result_51[851:820]),
-                                $signed(result_51[819:788]),
-                                $signed(result_51[787:724]),
-                                $signed(result_51[723:660]),
-                                $signed(result_51[659:638]),
-                                $signed(result_51[637:616]),
-                                $signed(result_51[615:552]),
-                                $signed(result_51[551:488]),
-                                result_51[487:456],
-                                $signed(result_51[455:424]),
-                                result_51[423:417],   result_51[416:416],
-                                result_51[415:384],   result_51[383:128],
-                                $signed(result_51[127:64]),
-                                $signed(result_51[63:32]),
-                                $signed(result_51[31:0])};
+    case(c$app_arg_selection_18)
+      3'd0 : c$app_arg_19 = 8'd128;
+      default : c$app_arg_19 = 8'd64;
     endcase
   end
 
-  assign c$app_arg_16 = (~ result_35[456:456]) ? {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+  assign c$app_arg_selection_21 = result_50[6729:6727];
+
+  always @(*) begin
+    case(c$app_arg_selection_21)
+      3'd0 : c$app_arg_20 = {5'd8,
+                             result_50[6923:6923],   result_50[6922:6919],
+                             result_50[6918:6913],   8'd0,
+                             result_50[6904:6903],
+                             $signed(result_50[6902:6839]),
+                             $signed(result_50[6838:6807]),
+                             $signed(result_50[6806:6801]),
+                             $signed(result_50[6800:6769]),
+                             result_50[6768:6737],
+                             $signed(result_50[6736:6730]),
+                             result_50[6729:6727],   result_50[6726:6719],
+                             result_50[6718:6711],
+                             $signed(result_50[6710:6679]),
+                             result_50[6678:6677],   result_50[6676:6645],
+                             result_50[6644:6517],
+                             $signed(result_50[6516:6510]),
+                             result_50[6509:6382],
+                             $signed(result_50[6381:6375]),
+                             result_50[6374:6373],   result_50[6372:6369],
+                             result_50[6368:5793],   result_50[5792:5788],
+                             $signed(result_50[5787:5756]),
+                             result_50[5755:5750],   s,
+                             result_50[5638:5634],   result_50[5633:5378],
+                             $signed(result_50[5377:5346]),
+                             result_50[5345:5339],
+                             $signed(result_50[5338:5275]),
+                             result_50[5274:5051],   result_50[5050:4827],
+                             $signed(result_50[4826:4763]),
+                             result_50[4762:3739],   result_50[3738:2715],
+                             result_50[2714:2708],
+                             $signed(result_50[2707:2676]),
+                             result_50[2675:2548],
+                             $signed(result_50[2547:2516]),
+                             result_50[2515:2292],
+                             $signed(result_50[2291:2260]),
+                             $signed(result_50[2259:2228]),
+                             $signed(result_50[2227:2164]),
+                             $signed(result_50[2163:2100]),
+                             $signed(result_50[2099:2078]),
+                             $signed(result_50[2077:2056]),
+                             $signed(result_50[2055:1992]),
+                             $signed(result_50[1991:1928]),
+                             result_50[1927:1896],
+                             $signed(result_50[1895:1864]),
+                             result_50[1863:1857],   result_50[1856:1856],
+                             result_50[1855:1824],   result_50[1823:1568],
+                             $signed(result_50[1567:1504]),
+                             $signed(result_50[1503:1472]),
+                             $signed(result_50[1471:1440]),
+                             $signed(result_50[1439:1408]),
+                             result_50[1407:1152],
+                             $signed(result_50[1151:1088]),
+                             result_50[1087:832],
+                             $signed(result_50[831:768]),
+                             result_50[767:256],   result_50[255:0]};
+      3'd1 : c$app_arg_20 = {5'd8,
+                             result_50[6923:6923],   result_50[6922:6919],
+                             result_50[6918:6913],   8'd0,
+                             result_50[6904:6903],
+                             $signed(result_50[6902:6839]),
+                             $signed(result_50[6838:6807]),
+                             $signed(result_50[6806:6801]),
+                             $signed(result_50[6800:6769]),
+                             result_50[6768:6737],
+                             $signed(result_50[6736:6730]),
+                             result_50[6729:6727],   result_50[6726:6719],
+                             result_50[6718:6711],
+                             $signed(result_50[6710:6679]),
+                             result_50[6678:6677],   result_50[6676:6645],
+                             result_50[6644:6517],
+                             $signed(result_50[6516:6510]),
+                             result_50[6509:6382],
+                             $signed(result_50[6381:6375]),
+                             result_50[6374:6373],   result_50[6372:6369],
+                             result_50[6368:5793],   result_50[5792:5788],
+                             $signed(result_50[5787:5756]),
+                             result_50[5755:5750],   s,
+                             result_50[5638:5634],   result_50[5633:5378],
+                             $signed(result_50[5377:5346]),
+                             result_50[5345:5339],
+                             $signed(result_50[5338:5275]),
+                             result_50[5274:5051],   result_50[5050:4827],
+                             $signed(result_50[4826:4763]),
+                             result_50[4762:3739],   result_50[3738:2715],
+                             result_50[2714:2708],
+                             $signed(result_50[2707:2676]),
+                             result_50[2675:2548],
+                             $signed(result_50[2547:2516]),
+                             result_50[2515:2292],
+                             $signed(result_50[2291:2260]),
+                             $signed(result_50[2259:2228]),
+                             $signed(result_50[2227:2164]),
+                             $signed(result_50[2163:2100]),
+                             $signed(result_50[2099:2078]),
+                             $signed(result_50[2077:2056]),
+                             $signed(result_50[2055:1992]),
+                             $signed(result_50[1991:1928]),
+                             result_50[1927:1896],
+                             $signed(result_50[1895:1864]),
+                             result_50[1863:1857],   result_50[1856:1856],
+                             result_50[1855:1824],   result_50[1823:1568],
+                             $signed(result_50[1567:1504]),
+                             $signed(result_50[1503:1472]),
+                             $signed(result_50[1471:1440]),
+                             $signed(result_50[1439:1408]),
+                             result_50[1407:1152],
+                             $signed(result_50[1151:1088]),
+                             result_50[1087:832],
+                             $signed(result_50[831:768]),
+                             result_50[767:256],   result_50[255:0]};
+      3'd2 : c$app_arg_20 = {5'd9,
+                             result_50[6923:6923],   result_50[6922:6919],
+                             result_50[6918:6913],   8'd0,
+                             result_50[6904:6903],
+                             $signed(result_50[6902:6839]),
+                             $signed(result_50[6838:6807]),
+                             $signed(result_50[6806:6801]),
+                             $signed(result_50[6800:6769]),
+                             result_50[6768:6737],
+                             $signed(result_50[6736:6730]),
+                             result_50[6729:6727],   result_50[6726:6719],
+                             result_50[6718:6711],
+                             $signed(result_50[6710:6679]),   2'd1,
+                             result_50[6676:6645],   result_50[6644:6517],
+                             $signed(result_50[6516:6510]),
+                             result_50[6509:6382],
+                             $signed(result_50[6381:6375]),   2'd0,
+                             result_50[6372:6369],   result_50[6368:5793],
+                             result_50[5792:5788],
+                             $signed(result_50[5787:5756]),
+                             result_50[5755:5750],   s,
+                             result_50[5638:5634],   result_50[5633:5378],
+                             $signed(result_50[5377:5346]),
+                             result_50[5345:5339],
+                             $signed(result_50[5338:5275]),
+                             result_50[5274:5051],   result_50[5050:4827],
+                             $signed(result_50[4826:4763]),
+                             result_50[4762:3739],   result_50[3738:2715],
+                             result_50[2714:2708],
+                             $signed(result_50[2707:2676]),
+                             result_50[2675:2548],
+                             $signed(result_50[2547:2516]),
+                             result_50[2515:2292],
+                             $signed(result_50[2291:2260]),
+                             $signed(result_50[2259:2228]),
+                             $signed(result_50[2227:2164]),
+                             $signed(result_50[2163:2100]),
+                             $signed(result_50[2099:2078]),
+                             $signed(result_50[2077:2056]),
+                             $signed(result_50[2055:1992]),
+                             $signed(result_50[1991:1928]),
+                             result_50[1927:1896],
+                             $signed(result_50[1895:1864]),
+                             result_50[1863:1857],   result_50[1856:1856],
+                             result_50[1855:1824],   result_50[1823:1568],
+                             $signed(result_50[1567:1504]),
+                             $signed(result_50[1503:1472]),
+                             $signed(result_50[1471:1440]),
+                             $signed(result_50[1439:1408]),
+                             result_50[1407:1152],
+                             $signed(result_50[1151:1088]),
+                             result_50[1087:832],
+                             $signed(result_50[831:768]),
+                             result_50[767:256],   result_50[255:0]};
+      3'd4 : c$app_arg_20 = {5'd6,
+                             result_50[6923:6923],   result_50[6922:6919],
+                             result_50[6918:6913],   result_50[6912:6905],
+                             result_50[6904:6903],
+                             $signed(result_50[6902:6839]),
+                             $signed(result_50[6838:6807]),
+                             $signed(result_50[6806:6801]),
+                             $signed(result_50[6800:6769]),
+                             result_50[6768:6737],
+                             $signed(result_50[6736:6730]),   3'd6,
+                             8'd128,   8'd64,
+                             $signed(result_50[6710:6679]),
+                             result_50[6678:6677],   result_50[6676:6645],
+                             result_50[6644:6517],
+                             $signed(result_50[6516:6510]),
+                             result_50[6509:6382],
+                             $signed(result_50[6381:6375]),
+                             result_50[6374:6373],   result_50[6372:6369],
+                             result_50[6368:5793],   result_50[5792:5788],
+                             $signed(result_50[5787:5756]),
+                             result_50[5755:5750],   s,
+                             result_50[5638:5634],   result_50[5633:5378],
+                             $signed(result_50[5377:5346]),
+                             result_50[5345:5339],
+                             $signed(result_50[5338:5275]),
+                             result_50[5274:5051],   result_50[5050:4827],
+                             $signed(result_50[4826:4763]),
+                             result_50[4762:3739],   result_50[3738:2715],
+                             result_50[2714:2708],
+                             $signed(result_50[2707:2676]),
+                             result_50[2675:2548],
+                             $signed(result_50[2547:2516]),
+                             result_50[2515:2292],
+                             $signed(result_50[2291:2260]),
+                             $signed(result_50[2259:2228]),
+                             $signed(result_50[2227:2164]),
+                             $signed(result_50[2163:2100]),
+                             $signed(result_50[2099:2078]),
+                             $signed(result_50[2077:2056]),
+                             $signed(result_50[2055:1992]),
+                             $signed(result_50[1991:1928]),
+                             result_50[1927:1896],
+                             $signed(result_50[1895:1864]),
+                             result_50[1863:1857],   result_50[1856:1856],
+                             result_50[1855:1824],   result_50[1823:1568],
+                             $signed(result_50[1567:1504]),
+                             $signed(result_50[1503:1472]),
+                             $signed(result_50[1471:1440]),
+                             $signed(result_50[1439:1408]),
+                             result_50[1407:1152],
+                             $signed(result_50[1151:1088]),
+                             result_50[1087:832],
+                             $signed(result_50[831:768]),
+                             result_50[767:256],   result_50[255:0]};
+      3'd6 : c$app_arg_20 = result_13;
+      3'd7 : c$app_arg_20 = {5'd19,
+                             result_50[6923:6923],   result_50[6922:6919],
+                             result_50[6918:6913],   8'd0,
+                             result_50[6904:6903],
+                             $signed(result_50[6902:6839]),
+                             $signed(result_50[6838:6807]),
+                             $signed(result_50[6806:6801]),
+                             $signed(result_50[6800:6769]),
+                             result_50[6768:6737],
+                             $signed(result_50[6736:6730]),
+                             result_50[6729:6727],   result_50[6726:6719],
+                             result_50[6718:6711],
+                             $signed(result_50[6710:6679]),
+                             result_50[6678:6677],   result_50[6676:6645],
+                             result_50[6644:6517],
+                             $signed(result_50[6516:6510]),
+                             result_50[6509:6382],
+                             $signed(result_50[6381:6375]),
+                             result_50[6374:6373],   result_50[6372:6369],
+                             result_50[6368:5793],   result_50[5792:5788],
+                             $signed(result_50[5787:5756]),
+                             result_50[5755:5750],   s,
+                             result_50[5638:5634],   result_50[5633:5378],
+                             $signed(result_50[5377:5346]),
+                             result_50[5345:5339],
+                             $signed(result_50[5338:5275]),
+                             result_50[5274:5051],   result_50[5050:4827],
+                             $signed(result_50[4826:4763]),
+                             result_50[4762:3739],   result_50[3738:2715],
+                             result_50[2714:2708],
+                             $signed(result_50[2707:2676]),
+                             result_50[2675:2548],
+                             $signed(result_50[2547:2516]),
+                             result_50[2515:2292],
+                             $signed(result_50[2291:2260]),
+                             $signed(result_50[2259:2228]),
+                             $signed(result_50[2227:2164]),
+                             $signed(result_50[2163:2100]),
+                             $signed(result_50[2099:2078]),
+                             $signed(result_50[2077:2056]),
+                             $signed(result_50[2055:1992]),
+                             $signed(result_50[1991:1928]),
+                             result_50[1927:1896],
+                             $signed(result_50[1895:1864]),
+                             result_50[1863:1857],   result_50[1856:1856],
+                             result_50[1855:1824],   result_50[1823:1568],
+                             $signed(result_50[1567:1504]),
+                             $signed(result_50[1503:1472]),
+                             $signed(result_50[1471:1440]),
+                             $signed(result_50[1439:1408]),
+                             result_50[1407:1152],
+                             $signed(result_50[1151:1088]),
+                             result_50[1087:832],
+                             $signed(result_50[831:768]),
+                             result_50[767:256],   result_50[255:0]};
+      default : c$app_arg_20 = {5'd15,
+                                result_50[6923:6923],   result_50[6922:6919],
+                                result_50[6918:6913],   8'd0,
+                                result_50[6904:6903],
+                                $signed(result_50[6902:6839]),
+                                $signed(result_50[6838:6807]),
+                                $signed(result_50[6806:6801]),
+                                $signed(result_50[6800:6769]),
+                                result_50[6768:6737],
+                                $signed(result_50[6736:6730]),
+                                result_50[6729:6727],   result_50[6726:6719],
+                                result_50[6718:6711],
+                                $signed(result_50[6710:6679]),
+                                result_50[6678:6677],   result_50[6676:6645],
+                                result_50[6644:6517],
+                                $signed(result_50[6516:6510]),
+                                result_50[6509:6382],
+                                $signed(result_50[6381:6375]),
+                                result_50[6374:6373],   result_50[6372:6369],
+                                result_50[6368:5793],   result_50[5792:5788],
+                                $signed(result_50[5787:5756]),
+                                result_50[5755:5750],   s,
+                                result_50[5638:5634],   result_50[5633:5378],
+                                $signed(result_50[5377:5346]),
+                                result_50[5345:5339],
+                                $signed(result_50[5338:5275]),
+                                result_50[5274:5051],   result_50[5050:4827],
+                                $signed(result_50[4826:4763]),
+                                result_50[4762:3739],   result_50[3738:2715],
+                                result_50[2714:2708],
+                                $signed(result_50[2707:2676]),
+                                result_50[2675:2548],
+                                $signed(result_50[2547:2516]),
+                                result_50[2515:2292],
+                                $signed(result_50[2291:2260]),
+                                $signed(result_50[2259:2228]),
+                                $signed(result_50[2227:2164]),
+                                $signed(result_50[2163:2100]),
+                                $signed(result_50[2099:2078]),
+                                $signed(result_50[2077:2056]),
+                                $signed(result_50[2055:1992]),
+                                $signed(result_50[1991:1928]),
+                                result_50[1927:1896],
+                                $signed(result_50[1895:1864]),
+                                result_50[1863:1857],   result_50[1856:1856],
+                                result_50[1855:1824],   result_50[1823:1568],
+                                $signed(result_50[1567:1504]),
+                                $signed(result_50[1503:1472]),
+                                $signed(result_50[1471:1440]),
+                                $signed(result_50[1439:1408]),
+                                result_50[1407:1152],
+                                $signed(result_50[1151:1088]),
+                                result_50[1087:832],
+                                $signed(result_50[831:768]),
+                                result_50[767:256],   result_50[255:0]};
+    endcase
+  end
+
+  assign c$app_arg_21 = (~ result_34[456:456]) ? {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                                   {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                                   {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                                   {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                                                  {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}} : result_10;
+                                                  {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}} : result_9;
 
-  assign result_selection_20 = result_51[5193:5191];
+  assign result_selection_17 = result_50[6729:6727];
 
-  assign c$bv_8 = result_35[453:446];
+  assign c$bv_9 = result_34[453:446];
 
-  assign c$bv_9 = result_35[453:446];
+  assign c$bv_10 = result_34[453:446];
+
+  always @(*) begin
+    case(result_selection_17)
+      3'd4 : result_9 = {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                         {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                         {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                         {1'b1,{c$bv_9[0+:7],   result_10}},
+                         {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}};
+      default : result_9 = {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                            {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                            {1'b1,{c$bv_10[0+:7],   result_10}},
+                            {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                            {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}};
+    endcase
+  end
+
+  assign result_fun_arg_65 = result_34[445:439];
+
+  assign result_fun_arg_66 = $signed(result_34[438:375]);
+
+  LlamaDv_Top_Decoder_decoderSmallKvWrongRow_macRound LlamaDv_Top_Decoder_decoderSmallKvWrongRow_macRound_result_10
+    ( .result (result_10)
+    , .a (result_fun_arg_65)
+    , .v (result_fun_arg_66) );
+
+  assign c$app_arg_22 = (result_34[456:456] & (result_34[453:446] == (result_50[6726:6719] - 8'd1))) ? {5'd7,
+                                                                                                        result_50[6923:6923],
+                                                                                                        result_50[6922:6919],
+                                                                                                        result_50[6918:6913],
+                                                                                                        result_50[6912:6905],
+                                                                                                        result_50[6904:6903],
+                                                                                                        $signed(result_50[6902:6839]),
+                                                                                                        $signed(result_50[6838:6807]),
+                                                                                                        $signed(result_50[6806:6801]),
+                                                                                                        $signed(result_50[6800:6769]),
+                                                                                                        result_50[6768:6737],
+                                                                                                        $signed(result_50[6736:6730]),
+                                                                                                        result_50[6729:6727],
+                                                                                                        result_50[6726:6719],
+                                                                                                        result_50[6718:6711],
+                                                                                                        $signed(result_50[6710:6679]),
+                                                                                                        result_50[6678:6677],
+                                                                                                        result_50[6676:6645],
+                                                                                                        result_50[6644:6517],
+                                                                                                        $signed(result_50[6516:6510]),
+                                                                                                        result_50[6509:6382],
+                                                                                                        $signed(result_50[6381:6375]),
+                                                                                                        result_50[6374:6373],
+                                                                                                        result_50[6372:6369],
+                                                                                                        result_50[6368:5793],
+                                                                                                        result_50[5792:5788],
+                                                                                                        $signed(result_50[5787:5756]),
+                                                                                                        result_50[5755:5750],
+                                                                                                        s,
+                                                                                                        result_50[5638:5634],
+                                                                                                        result_50[5633:5378],
+                                                                                                        $signed(result_50[5377:5346]),
+                                                                                                        result_50[5345:5339],
+                                                                                                        $signed(result_50[5338:5275]),
+                                                                                                        result_50[5274:5051],
+                                                                                                        result_50[5050:4827],
+                                                                                                        $signed(result_50[4826:4763]),
+                                                                                                        result_50[4762:3739],
+                                                                                                        result_50[3738:2715],
+                                                                                                        result_50[2714:2708],
+                                                                                                        $signed(result_50[2707:2676]),
+                                                                                                        result_50[2675:2548],
+                                                                                                        $signed(result_50[2547:2516]),
+                                                                                                        result_50[2515:2292],
+                                                                                                        $signed(result_50[2291:2260]),
+                                                                                                        $signed(result_50[2259:2228]),
+                                                                                                        $signed(result_50[2227:2164]),
+                                                                                                        $signed(result_50[2163:2100]),
+                                                                                                        $signed(result_50[2099:2078]),
+                                                                                                        $signed(result_50[2077:2056]),
+                                                                                                        $signed(result_50[2055:1992]),
+                                                                                                        $signed(result_50[1991:1928]),
+                                                                                                        result_50[1927:1896],
+                                                                                                        $signed(result_50[1895:1864]),
+                                                                                                        result_50[1863:1857],
+                                                                                                        result_50[1856:1856],
+                                                                                                        result_50[1855:1824],
+                                                                                                        result_50[1823:1568],
+                                                                                                        $signed(result_50[1567:1504]),
+                                                                                                        $signed(result_50[1503:1472]),
+                                                                                                        $signed(result_50[1471:1440]),
+                                                                                                        $signed(result_50[1439:1408]),
+                                                                                                        result_50[1407:1152],
+                                                                                                        $signed(result_50[1151:1088]),
+                                                                                                        result_50[1087:832],
+                                                                                                        $signed(result_50[831:768]),
+                                                                                                        result_50[767:256],
+                                                                                                        result_50[255:0]} : {5'd6,
+                                                                                                                             result_50[6923:6923],
+                                                                                                                             result_50[6922:6919],
+                                                                                                                             result_50[6918:6913],
+                                                                                                                             result_50[6912:6905],
+                                                                                                                             result_50[6904:6903],
+                                                                                                                             $signed(result_50[6902:6839]),
+                                                                                                                             $signed(result_50[6838:6807]),
+                                                                                                                             $signed(result_50[6806:6801]),
+                                                                                                                             $signed(result_50[6800:6769]),
+                                                                                                                             result_50[6768:6737],
+                                                                                                                             $signed(result_50[6736:6730]),
+                                                                                                                             result_50[6729:6727],
+                                                                                                                             result_50[6726:6719],
+                                                                                                                             result_50[6718:6711],
+                                                                                                                             $signed(result_50[6710:6679]),
+                                                                                                                             result_50[6678:6677],
+                                                                                                                             result_50[6676:6645],
+                                                                                                                             result_50[6644:6517],
+                                                                                                                             $signed(result_50[6516:6510]),
+                                                                                                                             result_50[6509:6382],
+                                                                                                                             $signed(result_50[6381:6375]),
+                                                                                                                             result_50[6374:6373],
+                                                                                                                             result_50[6372:6369],
+                                                                                                                             result_50[6368:5793],
+                                                                                                                             result_50[5792:5788],
+                                                                                                                             $signed(result_50[5787:5756]),
+                                                                                                                             result_50[5755:5750],
+                                                                                                                             s,
+                                                                                                                             result_50[5638:5634],
+                                                                                                                             result_50[5633:5378],
+                                                                                                                             $signed(result_50[5377:5346]),
+                                                                                                                             result_50[5345:5339],
+                                                                                                                             $signed(result_50[5338:5275]),
+                                                                                                                             result_50[5274:5051],
+                                                                                                                             result_50[5050:4827],
+                                                                                                                             $signed(result_50[4826:4763]),
+                                                                                                                             result_50[4762:3739],
+                                                                                                                             result_50[3738:2715],
+                                                                                                                             result_50[2714:2708],
+                                                                                                                             $signed(result_50[2707:2676]),
+                                                                                                                             result_50[2675:2548],
+                                                                                                                             $signed(result_50[2547:2516]),
+                                                                                                                             result_50[2515:2292],
+                                                                                                                             $signed(result_50[2291:2260]),
+                                                                                                                             $signed(result_50[2259:2228]),
+                                                                                                                             $signed(result_50[2227:2164]),
+                                                                                                                             $signed(result_50[2163:2100]),
+                                                                                                                             $signed(result_50[2099:2078]),
+                                                                                                                             $signed(result_50[2077:2056]),
+                                                                                                                             $signed(result_50[2055:1992]),
+                                                                                                                             $signed(result_50[1991:1928]),
+                                                                                                                             result_50[1927:1896],
+                                                                                                                             $signed(result_50[1895:1864]),
+                                                                                                                             result_50[1863:1857],
+                                                                                                                             result_50[1856:1856],
+                                                                                                                             result_50[1855:1824],
+                                                                                                                             result_50[1823:1568],
+                                                                                                                             $signed(result_50[1567:1504]),
+                                                                                                                             $signed(result_50[1503:1472]),
+                                                                                                                             $signed(result_50[1471:1440]),
+                                                                                                                             $signed(result_50[1439:1408]),
+                                                                                                                             result_50[1407:1152],
+                                                                                                                             $signed(result_50[1151:1088]),
+                                                                                                                             result_50[1087:832],
+                                                                                                                             $signed(result_50[831:768]),
+                                                                                                                             result_50[767:256],
+                                                                                                                             result_50[255:0]};
+
+  assign c$bv_11 = (result_50[6912:6905] - 8'd7);
+
+  assign c$app_arg_23 = valid_0 ? {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                   {1'b1,{c$bv_11[0+:7],
+                                          $signed(result_50[2547:2516])}},
+                                   {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                   {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                   {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}} : {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                                                                          {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                                                                          {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                                                                          {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                                                                          {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}};
+
+  assign result_selection_20 = result_50[6912:6905];
+
+  assign result_sel_alt_379 = ({result_50[2675:2548],result_20});
+
+  assign result_sel_alt_437 = ({result_50[2675:2548],result_20});
 
   always @(*) begin
     case(result_selection_20)
-      3'd4 : result_10 = {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                          {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                          {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                          {1'b1,{c$bv_8[0+:7],   result_11}},
-                          {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}};
-      default : result_10 = {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                             {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                             {1'b1,{c$bv_9[0+:7],   result_11}},
-                             {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                             {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}};
+      8'd70 : result_11 = {5'd5,
+                           result_50[6923:6923],   result_50[6922:6919],
+                           result_50[6918:6913],   8'd0,
+                           result_50[6904:6903],
+                           $signed(result_50[6902:6839]),
+                           $signed(result_50[6838:6807]),
+                           $signed(result_50[6806:6801]),
+                           $signed(result_50[6800:6769]),   c$app_arg_25,
+                           $signed(result_50[6736:6730]),
+                           result_50[6729:6727],   result_50[6726:6719],
+                           result_50[6718:6711],
+                           $signed(result_50[6710:6679]),
+                           result_50[6678:6677],   result_50[6676:6645],
+                           result_50[6644:6517],
+                           $signed(result_50[6516:6510]),
+                           result_50[6509:6382],
+                           $signed(result_50[6381:6375]),
+                           result_50[6374:6373],   result_50[6372:6369],
+                           result_50[6368:5793],   result_50[5792:5788],
+                           $signed(result_50[5787:5756]),
+                           result_50[5755:5750],   s,
+                           result_50[5638:5634],   result_50[5633:5378],
+                           $signed(result_50[5377:5346]),
+                           result_50[5345:5339],
+                           $signed(result_50[5338:5275]),
+                           result_50[5274:5051],   result_50[5050:4827],
+                           $signed(result_50[4826:4763]),
+                           result_50[4762:3739],   result_50[3738:2715],
+                           result_50[2714:2708],   c$mulRoundOut_1,
+                           result_sel_alt_379[127:0],   c$mulRoundOut_0,
+                           result_50[2515:2292],
+                           $signed(result_50[2291:2260]),
+                           $signed(result_50[2259:2228]),
+                           $signed(result_50[2227:2164]),
+                           $signed(result_50[2163:2100]),
+                           $signed(result_50[2099:2078]),
+                           $signed(result_50[2077:2056]),
+                           $signed(result_50[2055:1992]),
+                           $signed(result_50[1991:1928]),
+                           result_50[1927:1896],
+                           $signed(result_50[1895:1864]),
+                           result_50[1863:1857],   result_50[1856:1856],
+                           c$app_arg_24,   result_50[1823:1568],
+                           $signed(result_50[1567:1504]),
+                           $signed(result_50[1503:1472]),
+                           $signed(result_50[1471:1440]),
+                           $signed(result_30[159:128]),   c$normScaleOut,
+                           c$mulSumOut_1,   c$normGainOut,
+                           c$mulSumOut_0,   result_50[767:256],
+                           result_50[255:0]};
+      default : result_11 = {5'd4,
+                             result_50[6923:6923],   result_50[6922:6919],
+                             result_50[6918:6913],   step24,
+                             result_50[6904:6903],
+                             $signed(result_50[6902:6839]),
+                             $signed(result_50[6838:6807]),
+                             $signed(result_50[6806:6801]),
+                             $signed(result_50[6800:6769]),   c$app_arg_25,
+                             $signed(result_50[6736:6730]),
+                             result_50[6729:6727],   result_50[6726:6719],
+                             result_50[6718:6711],
+                             $signed(result_50[6710:6679]),
+                             result_50[6678:6677],   result_50[6676:6645],
+                             result_50[6644:6517],
+                             $signed(result_50[6516:6510]),
+                             result_50[6509:6382],
+                             $signed(result_50[6381:6375]),
+                             result_50[6374:6373],   result_50[6372:6369],
+                             result_50[6368:5793],   result_50[5792:5788],
+                             $signed(result_50[5787:5756]),
+                             result_50[5755:5750],   s,
+                             result_50[5638:5634],   result_50[5633:5378],
+                             $signed(result_50[5377:5346]),
+                             result_50[5345:5339],
+                             $signed(result_50[5338:5275]),
+                             result_50[5274:5051],   result_50[5050:4827],
+                             $signed(result_50[4826:4763]),
+                             result_50[4762:3739],   result_50[3738:2715],
+                             result_50[2714:2708],   c$mulRoundOut_1,
+                             result_sel_alt_437[127:0],   c$mulRoundOut_0,
+                             result_50[2515:2292],
+                             $signed(result_50[2291:2260]),
+                             $signed(result_50[2259:2228]),
+                             $signed(result_50[2227:2164]),
+                             $signed(result_50[2163:2100]),
+                             $signed(result_50[2099:2078]),
+                             $signed(result_50[2077:2056]),
+                             $signed(result_50[2055:1992]),
+                             $signed(result_50[1991:1928]),
+                             result_50[1927:1896],
+                             $signed(result_50[1895:1864]),
+                             result_50[1863:1857],   result_50[1856:1856],
+                             c$app_arg_24,   result_50[1823:1568],
+                             $signed(result_50[1567:1504]),
+                             $signed(result_50[1503:1472]),
+                             $signed(result_50[1471:1440]),
+                             $signed(result_30[159:128]),   c$normScaleOut,
+                             c$mulSumOut_1,   c$normGainOut,
+                             c$mulSumOut_0,   result_50[767:256],
+                             result_50[255:0]};
     endcase
   end
 
-  assign result_fun_arg_58 = result_35[445:439];
+  assign c$app_arg_24 = valid_0 ? c$vinAbsOut : result_50[1855:1824];
 
-  assign result_fun_arg_59 = $signed(result_35[438:375]);
+  assign valid_0 = result_50[6912:6905] >= 8'd7;
 
-  LlamaDv_Top_Decoder_decoderSmallKvWrongRow_macRound LlamaDv_Top_Decoder_decoderSmallKvWrongRow_macRound_result_11
-    ( .result (result_11)
-    , .a (result_fun_arg_58)
-    , .v (result_fun_arg_59) );
+  assign c$app_arg_25 = (result_50[6768:6737] <= result_50[1855:1824]) ? result_50[1855:1824] : result_50[6768:6737];
 
-  assign c$app_arg_17 = (result_35[456:456] & (result_35[453:446] == (result_51[5190:5183] - 8'd1))) ? {5'd7,
-                                                                                                        result_51[5387:5387],
-                                                                                                        result_51[5386:5383],
-                                                                                                        result_51[5382:5377],
-                                                                                                        result_51[5376:5369],
-                                                                                                        result_51[5368:5367],
-                                                                                                        $signed(result_51[5366:5303]),
-                                                                                                        $signed(result_51[5302:5271]),
-                                                                                                        $signed(result_51[5270:5265]),
-                                                                                                        $signed(result_51[5264:5233]),
-                                                                                                        result_51[5232:5201],
-                                                                                                        $signed(result_51[5200:5194]),
-                                                                                                        result_51[5193:5191],
-                                                                                                        result_51[5190:5183],
-                                                                                                        result_51[5182:5175],
-                                                                                                        $signed(result_51[5174:5143]),
-                                                                                                        result_51[5142:5141],
-                                                                                                        result_51[5140:5109],
-                                                                                                        result_51[5108:4981],
-                                                                                                        $signed(result_51[4980:4974]),
-                                                                                                        result_51[4973:4846],
-                                                                                                        $signed(result_51[4845:4839]),
-                                                                                                        result_51[4838:4837],
-                                                                                                        result_51[4836:4833],
-                                                                                                        result_51[4832:4257],
-                                                                                                        result_51[4256:4252],
-                                                                                                        $signed(result_51[4251:4220]),
-                                                                                                        result_51[4219:4214],
-                                                                                                        s,
-                                                                                                        result_51[4102:4098],
-                                                                                                        result_51[4097:3842],
-                                                                                                        $signed(result_51[3841:3810]),
-                                                                                                        result_51[3809:3803],
-                                                                                                        $signed(result_51[3802:3739]),
-                                                                                                        result_51[3738:3515],
-                                                                                                        result_51[3514:3291],
-                                                                                                        $signed(result_51[3290:3227]),
-                                                                                                        result_51[3226:2203],
-                                                                                                        result_51[2202:1179],
-                                                                                                        result_51[1178:1172],
-                                                                                                        $signed(result_51[1171:1140]),
-                                                                                                        $signed(result_51[1139:1108]),
-                                                                                                        $signed(result_51[1107:1076]),
-                                                                                                        result_51[1075:852],
-                                                                                                        $signed(result_51[851:820]),
-                                                                                                        $signed(result_51[819:788]),
-                                                                                                        $signed(result_51[787:724]),
-                                                                                                        $signed(result_51[723:660]),
-                                                                                                        $signed(result_51[659:638]),
-                                                                                                        $signed(result_51[637:616]),
-                                                                                                        $signed(result_51[615:552]),
-                                                                                                        $signed(result_51[551:488]),
-                                                                                                        result_51[487:456],
-                                                                                                        $signed(result_51[455:424]),
-                                                                                                        result_51[423:417],
-                                                                                                        result_51[416:416],
-                                                                                                        result_51[415:384],
-                                                                                                        result_51[383:128],
-                                                                                                        $signed(result_51[127:64]),
-                                                                                                        $signed(result_51[63:32]),
-                                                                                                        $signed(result_51[31:0])} : {5'd6,
-                                                                                                                                     result_51[5387:5387],
-                                                                                                                                     result_51[5386:5383],
-                                                                                                                                     result_51[5382:5377],
-                                                                                                                                     result_51[5376:5369],
-                                                                                                                                     result_51[5368:5367],
-                                                                                                                                     $signed(result_51[5366:5303]),
-                                                                                                                                     $signed(result_51[5302:5271]),
-                                                                                                                                     $signed(result_51[5270:5265]),
-                                                                                                                                     $signed(result_51[5264:5233]),
-                                                                                                                                     result_51[5232:5201],
-                                                                                                                                     $signed(result_51[5200:5194]),
-                                                                                                                                     result_51[5193:5191],
-                                                                                                                                     result_51[5190:5183],
-                                                                                                                                     result_51[5182:5175],
-                                                                                                                                     $signed(result_51[5174:5143]),
-                                                                                                                                     result_51[5142:5141],
-                                                                                                                                     result_51[5140:5109],
-                                                                                                                                     result_51[5108:4981],
-                                                                                                                                     $signed(result_51[4980:4974]),
-                                                                                                                                     result_51[4973:4846],
-                                                                                                                                     $signed(result_51[4845:4839]),
-                                                                                                                                     result_51[4838:4837],
-                                                                                                                                     result_51[4836:4833],
-                                                                                                                                     result_51[4832:4257],
-                                                                                                                                     result_51[4256:4252],
-                                                                                                                                     $signed(result_51[4251:4220]),
-                                                                                                                                     result_51[4219:4214],
-                                                                                                                                     s,
-                                                                                                                                     result_51[4102:4098],
-                                                                                                                                     result_51[4097:3842],
-                                                                                                                                     $signed(result_51[3841:3810]),
-                                                                                                                                     result_51[3809:3803],
-                                                                                                                                     $signed(result_51[3802:3739]),
-                                                                                                                                     result_51[3738:3515],
-                                                                                                                                     result_51[3514:3291],
-                                                                                                                                     $signed(result_51[3290:3227]),
-                                                                                                                                     result_51[3226:2203],
-                                                                                                                                     result_51[2202:1179],
-                                                                                                                                     result_51[1178:1172],
-                                                                                                                                     $signed(result_51[1171:1140]),
-                                                                                                                                     $signed(result_51[1139:1108]),
-                                                                                                                                     $signed(result_51[1107:1076]),
-                                                                                                                                     result_51[1075:852],
-                                                                                                                                     $signed(result_51[851:820]),
-                                                                                                                                     $signed(result_51[819:788]),
-                                                                                                                                     $signed(result_51[787:724]),
-                                                                                                                                     $signed(result_51[723:660]),
-                                                                                                                                     $signed(result_51[659:638]),
-                                                                                                                                     $signed(result_51[637:616]),
-                                                                                                                                     $signed(result_51[615:552]),
-                                                                                                                                     $signed(result_51[551:488]),
-                                                                                                                                     result_51[487:456],
-                                                                                                                                     $signed(result_51[455:424]),
-                                                                                                                                     result_51[423:417],
-                                                                                                                                     result_51[416:416],
-                                                                                                                                     result_51[415:384],
-                                                                                                                                     result_51[383:128],
-                                                                                                                                     $signed(result_51[127:64]),
-                                                                                                                                     $signed(result_51[63:32]),
-                                                                                                                                     $signed(result_51[31:0])};
+  assign c$app_arg_selection_29 = result_50[6912:6905];
 
-  assign c$app_arg_18 = valid ? {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                                 {1'b1,{c$app_arg_19,
-                                        $signed(result_51[1107:1076])}},
-                                 {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                                 {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                                 {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}} : {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                                                                                        {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                                                                                        {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                                                                                        {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                                                                                        {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}};
+  always @(*) begin
+    case(c$app_arg_selection_29)
+      8'd0 : c$app_arg_26 = {5'd3,
+                             result_50[6923:6923],   result_50[6922:6919],
+                             result_50[6918:6913],   step24,
+                             result_50[6904:6903],
+                             $signed({{(64-32) {c$app_arg_33[32-1]}},c$app_arg_33}),
+                             $signed(result_50[6838:6807]),
+                             $signed(result_50[6806:6801]),
+                             $signed(result_50[6800:6769]),
+                             result_50[6768:6737],
+                             $signed(result_50[6736:6730]),
+                             result_50[6729:6727],   result_50[6726:6719],
+                             result_50[6718:6711],
+                             $signed(result_50[6710:6679]),
+                             result_50[6678:6677],   result_50[6676:6645],
+                             result_50[6644:6517],
+                             $signed(result_50[6516:6510]),
+                             result_50[6509:6382],
+                             $signed(result_50[6381:6375]),
+                             result_50[6374:6373],   result_50[6372:6369],
+                             result_50[6368:5793],   result_50[5792:5788],
+                             $signed(result_50[5787:5756]),
+                             result_50[5755:5750],   s,
+                             result_50[5638:5634],   result_50[5633:5378],
+                             $signed(result_50[5377:5346]),
+                             result_50[5345:5339],
+                             $signed(result_50[5338:5275]),
+                             result_50[5274:5051],   result_50[5050:4827],
+                             $signed(result_50[4826:4763]),
+                             result_50[4762:3739],   result_50[3738:2715],
+                             result_50[2714:2708],
+                             $signed(result_50[2707:2676]),
+                             result_50[2675:2548],
+                             $signed(result_50[2547:2516]),
+                             result_50[2515:2292],
+                             $signed(result_50[2291:2260]),
+                             $signed(result_50[2259:2228]),
+                             $signed(result_50[2227:2164]),
+                             $signed(result_50[2163:2100]),
+                             $signed(result_50[2099:2078]),
+                             $signed(result_50[2077:2056]),
+                             $signed(result_50[2055:1992]),
+                             $signed(result_50[1991:1928]),
+                             result_50[1927:1896],
+                             $signed(result_50[1895:1864]),
+                             result_50[1863:1857],   result_50[1856:1856],
+                             result_50[1855:1824],   result_50[1823:1568],
+                             $signed(result_50[1567:1504]),
+                             $signed(result_50[1503:1472]),
+                             $signed(result_50[1471:1440]),
+                             $signed(result_50[1439:1408]),
+                             result_50[1407:1152],
+                             $signed(result_50[1151:1088]),
+                             result_50[1087:832],
+                             $signed(result_50[831:768]),
+                             result_50[767:256],   result_50[255:0]};
+      8'd1 : c$app_arg_26 = {5'd3,
+                             result_50[6923:6923],   result_50[6922:6919],
+                             result_50[6918:6913],   step24,
+                             result_50[6904:6903],
+                             $signed(ds69_2[143:80]),
+                             $signed(result_50[6838:6807]),
+                             $signed({sh_0[16-1],sh_0[0+:(6-1)]}),
+                             $signed({y0[64-1],y0[0+:(32-1)]}),
+                             result_50[6768:6737],
+                             $signed(result_50[6736:6730]),
+                             result_50[6729:6727],   result_50[6726:6719],
+                             result_50[6718:6711],
+                             $signed(result_50[6710:6679]),
+                             result_50[6678:6677],   result_50[6676:6645],
+                             result_50[6644:6517],
+                             $signed(result_50[6516:6510]),
+                             result_50[6509:6382],
+                             $signed(result_50[6381:6375]),
+                             result_50[6374:6373],   result_50[6372:6369],
+                             result_50[6368:5793],   result_50[5792:5788],
+                             $signed(result_50[5787:5756]),
+                             result_50[5755:5750],   s,
+                             result_50[5638:5634],   result_50[5633:5378],
+                             $signed(result_50[5377:5346]),
+                             result_50[5345:5339],
+                             $signed(result_50[5338:5275]),
+                             result_50[5274:5051],   result_50[5050:4827],
+                             $signed(result_50[4826:4763]),
+                             result_50[4762:3739],   result_50[3738:2715],
+                             result_50[2714:2708],
+                             $signed(result_50[2707:2676]),
+                             result_50[2675:2548],
+                             $signed(result_50[2547:2516]),
+                             result_50[2515:2292],
+                             $signed(result_50[2291:2260]),
+                             $signed(result_50[2259:2228]),
+                             $signed(result_50[2227:2164]),
+                             $signed(result_50[2163:2100]),
+                             $signed(result_50[2099:2078]),
+                             $signed(result_50[2077:2056]),
+                             $signed(result_50[2055:1992]),
+                             $signed(result_50[1991:1928]),
+                             result_50[1927:1896],
+                             $signed(result_50[1895:1864]),
+                             result_50[1863:1857],   result_50[1856:1856],
+                             result_50[1855:1824],   result_50[1823:1568],
+                             $signed(result_50[1567:1504]),
+                             $signed(result_50[1503:1472]),
+                             $signed(result_50[1471:1440]),
+                             $signed(result_50[1439:1408]),
+                             result_50[1407:1152],
+                             $signed(result_50[1151:1088]),
+                             result_50[1087:832],
+                             $signed(result_50[831:768]),
+                             result_50[767:256],   result_50[255:0]};
+      8'd2 : c$app_arg_26 = {5'd3,
+                             result_50[6923:6923],   result_50[6922:6919],
+                             result_50[6918:6913],   step24,
+                             result_50[6904:6903],
+                             $signed(result_50[6902:6839]),
+                             $signed(result_50[6838:6807]),
+                             $signed(result_50[6806:6801]),
+                             $signed(result_50[6800:6769]),
+                             result_50[6768:6737],
+                             $signed(result_50[6736:6730]),
+                             result_50[6729:6727],   result_50[6726:6719],
+                             result_50[6718:6711],
+                             $signed(result_50[6710:6679]),
+                             result_50[6678:6677],   result_50[6676:6645],
+                             result_50[6644:6517],
+                             $signed(result_50[6516:6510]),
+                             result_50[6509:6382],
+                             $signed(result_50[6381:6375]),
+                             result_50[6374:6373],   result_50[6372:6369],
+                             result_50[6368:5793],   result_50[5792:5788],
+                             $signed(result_50[5787:5756]),
+                             result_50[5755:5750],   s,
+                             result_50[5638:5634],   result_50[5633:5378],
+                             $signed(result_50[5377:5346]),
+                             result_50[5345:5339],
+                             $signed(result_50[5338:5275]),
+                             result_50[5274:5051],   result_50[5050:4827],
+                             $signed(result_50[4826:4763]),
+                             result_50[4762:3739],   result_50[3738:2715],
+                             result_50[2714:2708],
+                             $signed(result_50[2707:2676]),
+                             result_50[2675:2548],
+                             $signed(result_50[2547:2516]),
+                             result_50[2515:2292],
+                             $signed(result_50[2291:2260]),
+                             $signed(result_50[2259:2228]),
+                             $signed(result_50[2227:2164]),
+                             $signed(result_50[2163:2100]),
+                             $signed(result_50[2099:2078]),
+                             $signed(result_50[2077:2056]),
+                             $signed(result_50[2055:1992]),
+                             $signed(result_50[1991:1928]),
+                             result_50[1927:1896],
+                             $signed(result_50[1895:1864]),
+                             result_50[1863:1857],   result_50[1856:1856],
+                             result_50[1855:1824],   c$app_arg_32,
+                             $signed(result_50[1567:1504]),
+                             $signed(result_50[1503:1472]),
+                             $signed(result_50[1471:1440]),
+                             $signed(result_50[1439:1408]),
+                             result_50[1407:1152],
+                             $signed(result_50[1151:1088]),
+                             result_50[1087:832],
+                             $signed(result_50[831:768]),
+                             result_50[767:256],   result_50[255:0]};
+      8'd3 : c$app_arg_26 = {5'd3,
+                             result_50[6923:6923],   result_50[6922:6919],
+                             result_50[6918:6913],   step24,
+                             result_50[6904:6903],
+                             $signed(result_50[6902:6839]),
+                             $signed(result_50[6838:6807]),
+                             $signed(result_50[6806:6801]),
+                             $signed(result_50[6800:6769]),
+                             result_50[6768:6737],
+                             $signed(result_50[6736:6730]),
+                             result_50[6729:6727],   result_50[6726:6719],
+                             result_50[6718:6711],
+                             $signed(result_50[6710:6679]),
+                             result_50[6678:6677],   result_50[6676:6645],
+                             result_50[6644:6517],
+                             $signed(result_50[6516:6510]),
+                             result_50[6509:6382],
+                             $signed(result_50[6381:6375]),
+                             result_50[6374:6373],   result_50[6372:6369],
+                             result_50[6368:5793],   result_50[5792:5788],
+                             $signed(result_50[5787:5756]),
+                             result_50[5755:5750],   s,
+                             result_50[5638:5634],   result_50[5633:5378],
+                             $signed(result_50[5377:5346]),
+                             result_50[5345:5339],
+                             $signed(result_50[5338:5275]),
+                             result_50[5274:5051],   result_50[5050:4827],
+                             $signed(result_50[4826:4763]),
+                             result_50[4762:3739],   result_50[3738:2715],
+                             result_50[2714:2708],
+                             $signed(result_50[2707:2676]),
+                             result_50[2675:2548],
+                             $signed(result_50[2547:2516]),
+                             result_50[2515:2292],
+                             $signed(result_50[2291:2260]),
+                             $signed(result_50[2259:2228]),
+                             $signed(result_50[2227:2164]),
+                             $signed(result_50[2163:2100]),
+                             $signed(result_50[2099:2078]),
+                             $signed(result_50[2077:2056]),
+                             $signed(result_50[2055:1992]),
+                             $signed(result_50[1991:1928]),
+                             result_50[1927:1896],
+                             $signed(result_50[1895:1864]),
+                             result_50[1863:1857],   result_50[1856:1856],
+                             result_50[1855:1824],   result_50[1823:1568],
+                             c$mulSumOut_1,
+                             $signed(result_50[1503:1472]),
+                             $signed(result_50[1471:1440]),
+                             $signed(result_50[1439:1408]),
+                             result_50[1407:1152],
+                             $signed(result_50[1151:1088]),
+                             result_50[1087:832],
+                             $signed(result_50[831:768]),
+                             result_50[767:256],   result_50[255:0]};
+      8'd4 : c$app_arg_26 = {5'd3,
+                             result_50[6923:6923],   result_50[6922:6919],
+                             result_50[6918:6913],   step24,
+                             result_50[6904:6903],
+                             $signed(result_50[6902:6839]),   c$app_arg_31,
+                             $signed(result_50[6806:6801]),
+                             $signed(result_50[6800:6769]),
+                             result_50[6768:6737],
+                             $signed(result_50[6736:6730]),
+                             result_50[6729:6727],   result_50[6726:6719],
+                             result_50[6718:6711],
+                             $signed(result_50[6710:6679]),
+                             result_50[6678:6677],   result_50[6676:6645],
+                             result_50[6644:6517],
+                             $signed(result_50[6516:6510]),
+                             result_50[6509:6382],
+                             $signed(result_50[6381:6375]),
+                             result_50[6374:6373],   result_50[6372:6369],
+                             result_50[6368:5793],   result_50[5792:5788],
+                             $signed(result_50[5787:5756]),
+                             result_50[5755:5750],   s,
+                             result_50[5638:5634],   result_50[5633:5378],
+                             $signed(result_50[5377:5346]),
+                             result_50[5345:5339],
+                             $signed(result_50[5338:5275]),
+                             result_50[5274:5051],   result_50[5050:4827],
+                             $signed(result_50[4826:4763]),
+                             result_50[4762:3739],   result_50[3738:2715],
+                             result_50[2714:2708],
+                             $signed(result_50[2707:2676]),
+                             result_50[2675:2548],
+                             $signed(result_50[2547:2516]),
+                             result_50[2515:2292],
+                             $signed(result_50[2291:2260]),
+                             $signed(result_50[2259:2228]),
+                             $signed(result_50[2227:2164]),
+                             $signed(result_50[2163:2100]),
+                             $signed(result_50[2099:2078]),
+                             $signed(result_50[2077:2056]),
+                             $signed(result_50[2055:1992]),
+                             $signed(result_50[1991:1928]),
+                             result_50[1927:1896],
+                             $signed(result_50[1895:1864]),
+                             result_50[1863:1857],   result_50[1856:1856],
+                             result_50[1855:1824],   result_50[1823:1568],
+                             $signed(result_50[1567:1504]),
+                             $signed(result_50[1503:1472]),
+                             $signed(result_50[1471:1440]),
+                             $signed(result_50[1439:1408]),
+                             result_50[1407:1152],
+                             $signed(result_50[1151:1088]),
+                             result_50[1087:832],
+                             $signed(result_50[831:768]),
+                             result_50[767:256],   result_50[255:0]};
+      8'd5 : c$app_arg_26 = {5'd3,
+                             result_50[6923:6923],   result_50[6922:6919],
+                             result_50[6918:6913],   step24,
+                             result_50[6904:6903],
+                             $signed(result_50[6902:6839]),
+                             $signed(result_50[6838:6807]),
+                             $signed(result_50[6806:6801]),
+                             $signed(result_50[6800:6769]),
+                             result_50[6768:6737],
+                             $signed(result_50[6736:6730]),
+                             result_50[6729:6727],   result_50[6726:6719],
+                             result_50[6718:6711],
+                             $signed(result_50[6710:6679]),
+                             result_50[6678:6677],   result_50[6676:6645],
+                             result_50[6644:6517],
+                             $signed(result_50[6516:6510]),
+                             result_50[6509:6382],
+                             $signed(result_50[6381:6375]),
+                             result_50[6374:6373],   result_50[6372:6369],
+                             result_50[6368:5793],   result_50[5792:5788],
+                             $signed(result_50[5787:5756]),
+                             result_50[5755:5750],   s,
+                             result_50[5638:5634],   result_50[5633:5378],
+                             $signed(result_50[5377:5346]),
+                             result_50[5345:5339],
+                             $signed(result_50[5338:5275]),
+                             result_50[5274:5051],   result_50[5050:4827],
+                             $signed(result_50[4826:4763]),
+                             result_50[4762:3739],   result_50[3738:2715],
+                             result_50[2714:2708],
+                             $signed(result_50[2707:2676]),
+                             result_50[2675:2548],
+                             $signed(result_50[2547:2516]),
+                             result_50[2515:2292],
+                             $signed(result_50[2291:2260]),
+                             $signed(result_50[2259:2228]),
+                             $signed(result_50[2227:2164]),
+                             $signed(result_50[2163:2100]),
+                             $signed(result_50[2099:2078]),
+                             $signed(result_50[2077:2056]),
+                             $signed(result_50[2055:1992]),
+                             $signed(result_50[1991:1928]),
+                             result_50[1927:1896],
+                             $signed(result_50[1895:1864]),
+                             result_50[1863:1857],   result_50[1856:1856],
+                             result_50[1855:1824],   c$app_arg_30,
+                             $signed(result_50[1567:1504]),
+                             $signed(result_50[1503:1472]),
+                             $signed(result_50[1471:1440]),
+                             $signed(result_50[1439:1408]),
+                             result_50[1407:1152],
+                             $signed(result_50[1151:1088]),
+                             result_50[1087:832],
+                             $signed(result_50[831:768]),
+                             result_50[767:256],   result_50[255:0]};
+      8'd6 : c$app_arg_26 = {5'd3,
+                             result_50[6923:6923],   result_50[6922:6919],
+                             result_50[6918:6913],   step24,
+                             result_50[6904:6903],
+                             $signed(result_50[6902:6839]),
+                             $signed(result_50[6838:6807]),
+                             $signed(result_50[6806:6801]),
+                             $signed(result_50[6800:6769]),
+                             result_50[6768:6737],
+                             $signed(result_50[6736:6730]),
+                             result_50[6729:6727],   result_50[6726:6719],
+                             result_50[6718:6711],
+                             $signed(result_50[6710:6679]),
+                             result_50[6678:6677],   result_50[6676:6645],
+                             result_50[6644:6517],
+                             $signed(result_50[6516:6510]),
+                             result_50[6509:6382],
+                             $signed(result_50[6381:6375]),
+                             result_50[6374:6373],   result_50[6372:6369],
+                             result_50[6368:5793],   result_50[5792:5788],
+                             $signed(result_50[5787:5756]),
+                             result_50[5755:5750],   s,
+                             result_50[5638:5634],   result_50[5633:5378],
+                             $signed(result_50[5377:5346]),
+                             result_50[5345:5339],
+                             $signed(result_50[5338:5275]),
+                             result_50[5274:5051],   result_50[5050:4827],
+                             $signed(result_50[4826:4763]),
+                             result_50[4762:3739],   result_50[3738:2715],
+                             result_50[2714:2708],
+                             $signed(result_50[2707:2676]),
+                             result_50[2675:2548],
+                             $signed(result_50[2547:2516]),
+                             result_50[2515:2292],
+                             $signed(result_50[2291:2260]),
+                             $signed(result_50[2259:2228]),
+                             $signed(result_50[2227:2164]),
+                             $signed(result_50[2163:2100]),
+                             $signed(result_50[2099:2078]),
+                             $signed(result_50[2077:2056]),
+                             $signed(result_50[2055:1992]),
+                             $signed(result_50[1991:1928]),
+                             result_50[1927:1896],
+                             $signed(result_50[1895:1864]),
+                             result_50[1863:1857],   result_50[1856:1856],
+                             result_50[1855:1824],   result_50[1823:1568],
+                             c$mulSumOut_1,
+                             $signed(result_50[1503:1472]),
+                             $signed(result_50[1471:1440]),
+                             $signed(result_50[1439:1408]),
+                             result_50[1407:1152],
+                             $signed(result_50[1151:1088]),
+                             result_50[1087:832],
+                             $signed(result_50[831:768]),
+                             result_50[767:256],   result_50[255:0]};
+      8'd7 : c$app_arg_26 = {5'd3,
+                             result_50[6923:6923],   result_50[6922:6919],
+                             result_50[6918:6913],   step24,
+                             result_50[6904:6903],
+                             $signed(result_50[6902:6839]),   c$app_arg_29,
+                             $signed(result_50[6806:6801]),
+                             $signed(result_50[6800:6769]),
+                             result_50[6768:6737],
+                             $signed(result_50[6736:6730]),
+                             result_50[6729:6727],   result_50[6726:6719],
+                             result_50[6718:6711],
+                             $signed(result_50[6710:6679]),
+                             result_50[6678:6677],   result_50[6676:6645],
+                             result_50[6644:6517],
+                             $signed(result_50[6516:6510]),
+                             result_50[6509:6382],
+                             $signed(result_50[6381:6375]),
+                             result_50[6374:6373],   result_50[6372:6369],
+                             result_50[6368:5793],   result_50[5792:5788],
+                             $signed(result_50[5787:5756]),
+                             result_50[5755:5750],   s,
+                             result_50[5638:5634],   result_50[5633:5378],
+                             $signed(result_50[5377:5346]),
+                             result_50[5345:5339],
+                             $signed(result_50[5338:5275]),
+                             result_50[5274:5051],   result_50[5050:4827],
+                             $signed(result_50[4826:4763]),
+                             result_50[4762:3739],   result_50[3738:2715],
+                             result_50[2714:2708],
+                             $signed(result_50[2707:2676]),
+                             result_50[2675:2548],
+                             $signed(result_50[2547:2516]),
+                             result_50[2515:2292],
+                             $signed(result_50[2291:2260]),
+                             $signed(result_50[2259:2228]),
+                             $signed(result_50[2227:2164]),
+                             $signed(result_50[2163:2100]),
+                             $signed(result_50[2099:2078]),
+                             $signed(result_50[2077:2056]),
+                             $signed(result_50[2055:1992]),
+                             $signed(result_50[1991:1928]),
+                             result_50[1927:1896],
+                             $signed(result_50[1895:1864]),
+                             result_50[1863:1857],   result_50[1856:1856],
+                             result_50[1855:1824],   result_50[1823:1568],
+                             $signed(result_50[1567:1504]),
+                             $signed(result_50[1503:1472]),
+                             $signed(result_50[1471:1440]),
+                             $signed(result_50[1439:1408]),
+                             result_50[1407:1152],
+                             $signed(result_50[1151:1088]),
+                             result_50[1087:832],
+                             $signed(result_50[831:768]),
+                             result_50[767:256],   result_50[255:0]};
+      8'd8 : c$app_arg_26 = {5'd3,
+                             result_50[6923:6923],   result_50[6922:6919],
+                             result_50[6918:6913],   step24,
+                             result_50[6904:6903],
+                             $signed(result_50[6902:6839]),
+                             $signed(result_50[6838:6807]),
+                             $signed(result_50[6806:6801]),
+                             $signed(result_50[6800:6769]),
+                             result_50[6768:6737],
+                             $signed(result_50[6736:6730]),
+                             result_50[6729:6727],   result_50[6726:6719],
+                             result_50[6718:6711],
+                             $signed(result_50[6710:6679]),
+                             result_50[6678:6677],   result_50[6676:6645],
+                             result_50[6644:6517],
+                             $signed(result_50[6516:6510]),
+                             result_50[6509:6382],
+                             $signed(result_50[6381:6375]),
+                             result_50[6374:6373],   result_50[6372:6369],
+                             result_50[6368:5793],   result_50[5792:5788],
+                             $signed(result_50[5787:5756]),
+                             result_50[5755:5750],   s,
+                             result_50[5638:5634],   result_50[5633:5378],
+                             $signed(result_50[5377:5346]),
+                             result_50[5345:5339],
+                             $signed(result_50[5338:5275]),
+                             result_50[5274:5051],   result_50[5050:4827],
+                             $signed(result_50[4826:4763]),
+                             result_50[4762:3739],   result_50[3738:2715],
+                             result_50[2714:2708],
+                             $signed(result_50[2707:2676]),
+                             result_50[2675:2548],
+                             $signed(result_50[2547:2516]),
+                             result_50[2515:2292],
+                             $signed(result_50[2291:2260]),
+                             $signed(result_50[2259:2228]),
+                             $signed(result_50[2227:2164]),
+                             $signed(result_50[2163:2100]),
+                             $signed(result_50[2099:2078]),
+                             $signed(result_50[2077:2056]),
+                             $signed(result_50[2055:1992]),
+                             $signed(result_50[1991:1928]),
+                             result_50[1927:1896],
+                             $signed(result_50[1895:1864]),
+                             result_50[1863:1857],   result_50[1856:1856],
+                             result_50[1855:1824],   c$app_arg_28,
+                             $signed(result_50[1567:1504]),
+                             $signed(result_50[1503:1472]),
+                             $signed(result_50[1471:1440]),
+                             $signed(result_50[1439:1408]),
+                             result_50[1407:1152],
+                             $signed(result_50[1151:1088]),
+                             result_50[1087:832],
+                             $signed(result_50[831:768]),
+                             result_50[767:256],   result_50[255:0]};
+      8'd9 : c$app_arg_26 = {5'd3,
+                             result_50[6923:6923],   result_50[6922:6919],
+                             result_50[6918:6913],   step24,
+                             result_50[6904:6903],   c$mulSumOut_1,
+                             $signed(result_50[6838:6807]),
+                             $signed(result_50[6806:6801]),
+                             $signed(result_50[6800:6769]),
+                             result_50[6768:6737],
+                             $signed(result_50[6736:6730]),
+                             result_50[6729:6727],   result_50[6726:6719],
+                             result_50[6718:6711],
+                             $signed(result_50[6710:6679]),
+                             result_50[6678:6677],   result_50[6676:6645],
+                             result_50[6644:6517],
+                             $signed(result_50[6516:6510]),
+                             result_50[6509:6382],
+                             $signed(result_50[6381:6375]),
+                             result_50[6374:6373],   result_50[6372:6369],
+                             result_50[6368:5793],   result_50[5792:5788],
+                             $signed(result_50[5787:5756]),
+                             result_50[5755:5750],   s,
+                             result_50[5638:5634],   result_50[5633:5378],
+                             $signed(result_50[5377:5346]),
+                             result_50[5345:5339],
+                             $signed(result_50[5338:5275]),
+                             result_50[5274:5051],   result_50[5050:4827],
+                             $signed(result_50[4826:4763]),
+                             result_50[4762:3739],   result_50[3738:2715],
+                             result_50[2714:2708],
+                             $signed(result_50[2707:2676]),
+                             result_50[2675:2548],
+                             $signed(result_50[2547:2516]),
+                             result_50[2515:2292],
+                             $signed(result_50[2291:2260]),
+                             $signed(result_50[2259:2228]),
+                             $signed(result_50[2227:2164]),
+                             $signed(result_50[2163:2100]),
+                             $signed(result_50[2099:2078]),
+                             $signed(result_50[2077:2056]),
+                             $signed(result_50[2055:1992]),
+                             $signed(result_50[1991:1928]),
+                             result_50[1927:1896],
+                             $signed(result_50[1895:1864]),
+                             result_50[1863:1857],   result_50[1856:1856],
+                             result_50[1855:1824],   result_50[1823:1568],
+                             $signed(result_50[1567:1504]),
+                             $signed(result_50[1503:1472]),
+                             $signed(result_50[1471:1440]),
+                             $signed(result_50[1439:1408]),
+                             result_50[1407:1152],
+                             $signed(result_50[1151:1088]),
+                             result_50[1087:832],
+                             $signed(result_50[831:768]),
+                             result_50[767:256],   result_50[255:0]};
+      8'd10 : c$app_arg_26 = {5'd3,
+                              result_50[6923:6923],   result_50[6922:6919],
+                              result_50[6918:6913],   step24,
+                              result_50[6904:6903],   $signed(ds69_1[70:7]),
+                              $signed(result_50[6838:6807]),
+                              $signed(result_50[6806:6801]),
+                              $signed(result_50[6800:6769]),
+                              result_50[6768:6737],
+                              $signed(result_50[6736:6730]),
+                              result_50[6729:6727],   result_50[6726:6719],
+                              result_50[6718:6711],
+                              $signed(result_50[6710:6679]),
+                              result_50[6678:6677],   result_50[6676:6645],
+                              result_50[6644:6517],
+                              $signed(result_50[6516:6510]),
+                              result_50[6509:6382],
+                              $signed(result_50[6381:6375]),
+                              result_50[6374:6373],   result_50[6372:6369],
+                              result_50[6368:5793],   result_50[5792:5788],
+                              $signed(result_50[5787:5756]),
+                              result_50[5755:5750],   s,
+                              result_50[5638:5634],   result_50[5633:5378],
+                              $signed(result_50[5377:5346]),
+                              result_50[5345:5339],
+                              $signed(result_50[5338:5275]),
+                              result_50[5274:5051],   result_50[5050:4827],
+                              $signed(result_50[4826:4763]),
+                              result_50[4762:3739],   result_50[3738:2715],
+                              ds69_1[6:0],   $signed(result_50[2707:2676]),
+                              result_50[2675:2548],
+                              $signed(result_50[2547:2516]),
+                              result_50[2515:2292],
+                              $signed(result_50[2291:2260]),
+                              $signed(result_50[2259:2228]),
+                              $signed(result_50[2227:2164]),
+                              $signed(result_50[2163:2100]),
+                              $signed(result_50[2099:2078]),
+                              $signed(result_50[2077:2056]),
+                              $signed(result_50[2055:1992]),
+                              $signed(result_50[1991:1928]),
+                              result_50[1927:1896],
+                              $signed(result_50[1895:1864]),
+                              result_50[1863:1857],   result_50[1856:1856],
+                              result_50[1855:1824],   result_50[1823:1568],
+                              $signed(result_50[1567:1504]),
+                              $signed(result_50[1503:1472]),
+                              $signed(result_50[1471:1440]),
+                              $signed(result_50[1439:1408]),
+                              result_50[1407:1152],
+                              $signed(result_50[1151:1088]),
+                              result_50[1087:832],
+                              $signed(result_50[831:768]),
+                              result_50[767:256],   result_50[255:0]};
+      8'd11 : c$app_arg_26 = {5'd3,
+                              result_50[6923:6923],   result_50[6922:6919],
+                              result_50[6918:6913],   step24,
+                              result_50[6904:6903],   c$app_arg_27,
+                              $signed(result_50[6838:6807]),
+                              $signed(result_50[6806:6801]),
+                              $signed(result_50[6800:6769]),
+                              result_50[6768:6737],
+                              $signed(result_50[6736:6730]),
+                              result_50[6729:6727],   result_50[6726:6719],
+                              result_50[6718:6711],
+                              $signed(result_50[6710:6679]),
+                              result_50[6678:6677],   result_50[6676:6645],
+                              result_50[6644:6517],
+                              $signed(result_50[6516:6510]),
+                              result_50[6509:6382],
+                              $signed(result_50[6381:6375]),
+                              result_50[6374:6373],   result_50[6372:6369],
+                              result_50[6368:5793],   result_50[5792:5788],
+                              $signed(result_50[5787:5756]),
+                              result_50[5755:5750],   s,
+                              result_50[5638:5634],   result_50[5633:5378],
+                              $signed(result_50[5377:5346]),
+                              result_50[5345:5339],
+                              $signed(result_50[5338:5275]),
+                              result_50[5274:5051],   result_50[5050:4827],
+                              $signed(result_50[4826:4763]),
+                              result_50[4762:3739],   result_50[3738:2715],
+                              result_50[2714:2708],
+                              $signed(result_50[2707:2676]),
+                              result_50[2675:2548],
+                              $signed(result_50[2547:2516]),
+                              result_50[2515:2292],
+                              $signed(result_50[2291:2260]),
+                              $signed(result_50[2259:2228]),
+                              $signed(result_50[2227:2164]),
+                              $signed(result_50[2163:2100]),
+                              $signed(result_50[2099:2078]),
+                              $signed(result_50[2077:2056]),
+                              $signed(result_50[2055:1992]),
+                              $signed(result_50[1991:1928]),
+                              result_50[1927:1896],
+                              $signed(result_50[1895:1864]),
+                              result_50[1863:1857],   result_50[1856:1856],
+                              result_50[1855:1824],   result_50[1823:1568],
+                              $signed(result_50[1567:1504]),
+                              $signed(result_50[1503:1472]),
+                              $signed(result_50[1471:1440]),
+                              $signed(result_50[1439:1408]),
+                              result_50[1407:1152],
+                              $signed(result_50[1151:1088]),
+                              result_50[1087:832],
+                              $signed(result_50[831:768]),
+                              result_50[767:256],   result_50[255:0]};
+      default : c$app_arg_26 = result_13;
+    endcase
+  end
 
-  assign c$bv_10 = (result_51[5376:5369] - 8'd2);
+  assign c$app_arg_fun_arg_11 = $signed(result_50[6902:6839]);
 
-  assign c$app_arg_19 = c$bv_10[0+:7];
+  assign c$app_arg_fun_arg_12 = result_50[2714:2708];
 
-  assign result_selection_23 = result_51[5376:5369];
+  LlamaDv_Top_Decoder_decoderSmallKvWrongRow_normInvShift LlamaDv_Top_Decoder_decoderSmallKvWrongRow_normInvShift_c$app_arg_27
+    ( .c$case_alt (c$app_arg_27)
+    , .c$arg (c$app_arg_fun_arg_11)
+    , .c$arg_0 (c$app_arg_fun_arg_12) );
+
+  assign c$s_3 = $signed(result_50[6806:6801]);
+
+  assign ds69_fun_arg_2 = $signed(result_50[6902:6839]);
+
+  assign ds69_fun_arg_3 = $signed({{(16-6) {c$s_3[6-1]}},c$s_3});
+
+  LlamaDv_Top_Decoder_decoderSmallKvWrongRow_normInvHalf LlamaDv_Top_Decoder_decoderSmallKvWrongRow_normInvHalf_ds69_1
+    ( .result (ds69_1)
+    , .p (ds69_fun_arg_2)
+    , .sh (ds69_fun_arg_3) );
+
+  assign c$app_arg_fun_arg_13 = $signed(result_50[6800:6769]);
+
+  assign c$app_arg_fun_arg_14 = $signed(result_50[6838:6807]);
+
+  LlamaDv_Top_Decoder_decoderSmallKvWrongRow_normInvStep LlamaDv_Top_Decoder_decoderSmallKvWrongRow_normInvStep_c$app_arg_28
+    ( .result (c$app_arg_28)
+    , .y0 (c$app_arg_fun_arg_13)
+    , .t3 (c$app_arg_fun_arg_14) );
+
+  assign c$app_arg_fun_arg_15 = $signed(result_50[1567:1504]);
+
+  LlamaDv_Top_Decoder_decoderSmallKvWrongRow_normInvNewton LlamaDv_Top_Decoder_decoderSmallKvWrongRow_normInvNewton_c$app_arg_29
+    ( .result (c$app_arg_29)
+    , .p (c$app_arg_fun_arg_15) );
+
+  assign c$app_arg_fun_arg_16 = $signed(result_50[6902:6839]);
+
+  assign c$app_arg_fun_arg_17 = $signed(result_50[6838:6807]);
+
+  LlamaDv_Top_Decoder_decoderSmallKvWrongRow_normInvTerm LlamaDv_Top_Decoder_decoderSmallKvWrongRow_normInvTerm_c$app_arg_30
+    ( .result (c$app_arg_30)
+    , .mr (c$app_arg_fun_arg_16)
+    , .y2 (c$app_arg_fun_arg_17) );
+
+  assign c$app_arg_fun_arg_18 = $signed(result_50[1567:1504]);
+
+  LlamaDv_Top_Decoder_decoderSmallKvWrongRow_normInvShr LlamaDv_Top_Decoder_decoderSmallKvWrongRow_normInvShr_c$app_arg_31
+    ( .result (c$app_arg_31)
+    , .p (c$app_arg_fun_arg_18) );
+
+  assign c$app_arg_fun_arg_19 = $signed(result_50[6800:6769]);
+
+  LlamaDv_Top_Decoder_decoderSmallKvWrongRow_normInvSquare LlamaDv_Top_Decoder_decoderSmallKvWrongRow_normInvSquare_c$app_arg_32
+    ( .result (c$app_arg_32)
+    , .y0 (c$app_arg_fun_arg_19) );
+
+  assign y0 = $signed(ds69_2[79:16]);
+
+  assign sh_0 = $signed(ds69_2[15:0]);
+
+  assign c$s_4 = $signed(result_50[6902:6839]);
+
+  assign ds69_fun_arg_4 = $signed({c$s_4[64-1],c$s_4[0+:(32-1)]});
+
+  LlamaDv_Top_Decoder_decoderSmallKvWrongRow_normInv LlamaDv_Top_Decoder_decoderSmallKvWrongRow_normInv_ds69_2
+    (.result (ds69_2), .c$arg (ds69_fun_arg_4));
+
+  assign c$app_arg_fun_arg_20 = $signed(result_50[6902:6839]);
+
+  LlamaDv_Top_Decoder_decoderSmallKvWrongRow_normInvArg LlamaDv_Top_Decoder_decoderSmallKvWrongRow_normInvArg_c$app_arg_33
+    ( .result (c$app_arg_33)
+    , .ss (c$app_arg_fun_arg_20) );
+
+  assign result_selection_23 = result_50[6912:6905];
 
   always @(*) begin
     case(result_selection_23)
-      8'd65 : result_12 = {5'd5,
-                           result_51[5387:5387],   result_51[5386:5383],
-                           result_51[5382:5377],   8'd0,
-                           result_51[5368:5367],
-                           $signed(result_51[5366:5303]),
-                           $signed(result_51[5302:5271]),
-                           $signed(result_51[5270:5265]),
-                           $signed(result_51[5264:5233]),   c$app_arg_21,
-                           $signed(result_51[5200:5194]),
-                           result_51[5193:5191],   result_51[5190:5183],
-                           result_51[5182:5175],
-                           $signed(result_51[5174:5143]),
-                           result_51[5142:5141],   result_51[5140:5109],
-                           result_51[5108:4981],
-                           $signed(result_51[4980:4974]),
-                           result_51[4973:4846],
-                           $signed(result_51[4845:4839]),
-                           result_51[4838:4837],   result_51[4836:4833],
-                           result_51[4832:4257],   result_51[4256:4252],
-                           $signed(result_51[4251:4220]),
-                           result_51[4219:4214],   s,
-                           result_51[4102:4098],   result_51[4097:3842],
-                           $signed(result_51[3841:3810]),
-                           result_51[3809:3803],
-                           $signed(result_51[3802:3739]),
-                           result_51[3738:3515],   result_51[3514:3291],
-                           $signed(result_51[3290:3227]),
-                           result_51[3226:2203],   result_51[2202:1179],
-                           result_51[1178:1172],   c$normScaleOut,
-                           result_21,   c$normGainOut,
-                           result_51[1075:852],
-                           $signed(result_51[851:820]),
-                           $signed(result_51[819:788]),
-                           $signed(result_51[787:724]),
-                           $signed(result_51[723:660]),
-                           $signed(result_51[659:638]),
-                           $signed(result_51[637:616]),
-                           $signed(result_51[615:552]),
-                           $signed(result_51[551:488]),
-                           result_51[487:456],
-                           $signed(result_51[455:424]),
-                           result_51[423:417],   result_51[416:416],
-                           c$app_arg_20,   result_51[383:128],
-                           $signed(result_51[127:64]),
-                           $signed(result_51[63:32]),
-                           $signed(result_51[31:0])};
-      default : result_12 = {5'd4,
-                             result_51[5387:5387],   result_51[5386:5383],
-                             result_51[5382:5377],   step30,
-                             result_51[5368:5367],
-                             $signed(result_51[5366:5303]),
-                             $signed(result_51[5302:5271]),
-                             $signed(result_51[5270:5265]),
-                             $signed(result_51[5264:5233]),   c$app_arg_21,
-                             $signed(result_51[5200:5194]),
-                             result_51[5193:5191],   result_51[5190:5183],
-                             result_51[5182:5175],
-                             $signed(result_51[5174:5143]),
-                             result_51[5142:5141],   result_51[5140:5109],
-                             result_51[5108:4981],
-                             $signed(result_51[4980:4974]),
-                             result_51[4973:4846],
-                             $signed(result_51[4845:4839]),
-                             result_51[4838:4837],   result_51[4836:4833],
-                             result_51[4832:4257],   result_51[4256:4252],
-                             $signed(result_51[4251:4220]),
-                             result_51[4219:4214],   s,
-                             result_51[4102:4098],   result_51[4097:3842],
-                             $signed(result_51[3841:3810]),
-                             result_51[3809:3803],
-                             $signed(result_51[3802:3739]),
-                             result_51[3738:3515],   result_51[3514:3291],
-                             $signed(result_51[3290:3227]),
-                             result_51[3226:2203],   result_51[2202:1179],
-                             result_51[1178:1172],   c$normScaleOut,
-                             result_21,   c$normGainOut,
-                             result_51[1075:852],
-                             $signed(result_51[851:820]),
-                             $signed(result_51[819:788]),
-                             $signed(result_51[787:724]),
-                             $signed(result_51[723:660]),
-                             $signed(result_51[659:638]),
-                             $signed(result_51[637:616]),
-                             $signed(result_51[615:552]),
-                             $signed(result_51[551:488]),
-                             result_51[487:456],
-                             $signed(result_51[455:424]),
-                             result_51[423:417],   result_51[416:416],
-                             c$app_arg_20,   result_51[383:128],
-                             $signed(result_51[127:64]),
-                             $signed(result_51[63:32]),
-                             $signed(result_51[31:0])};
+      8'd63 : result_12 = {5'd3,
+                           result_50[6923:6923],   result_50[6922:6919],
+                           result_50[6918:6913],   8'd0,
+                           result_50[6904:6903],   c$sumSquareOut,
+                           $signed(result_50[6838:6807]),
+                           $signed(result_50[6806:6801]),
+                           $signed(result_50[6800:6769]),
+                           result_50[6768:6737],
+                           $signed(result_50[6736:6730]),
+                           result_50[6729:6727],   result_50[6726:6719],
+                           result_50[6718:6711],
+                           $signed(result_50[6710:6679]),
+                           result_50[6678:6677],   result_50[6676:6645],
+                           result_50[6644:6517],
+                           $signed(result_50[6516:6510]),
+                           result_50[6509:6382],
+                           $signed(result_50[6381:6375]),
+                           result_50[6374:6373],   result_50[6372:6369],
+                           result_50[6368:5793],   result_50[5792:5788],
+                           $signed(result_50[5787:5756]),
+                           result_50[5755:5750],   s,
+                           result_50[5638:5634],   result_50[5633:5378],
+                           $signed(result_50[5377:5346]),
+                           result_50[5345:5339],
+                           $signed(result_50[5338:5275]),
+                           result_50[5274:5051],   result_50[5050:4827],
+                           $signed(result_50[4826:4763]),
+                           result_50[4762:3739],   result_50[3738:2715],
+                           result_50[2714:2708],
+                           $signed(result_50[2707:2676]),
+                           result_50[2675:2548],
+                           $signed(result_50[2547:2516]),
+                           result_50[2515:2292],
+                           $signed(result_50[2291:2260]),
+                           $signed(result_50[2259:2228]),
+                           $signed(result_50[2227:2164]),
+                           $signed(result_50[2163:2100]),
+                           $signed(result_50[2099:2078]),
+                           $signed(result_50[2077:2056]),
+                           $signed(result_50[2055:1992]),
+                           $signed(result_50[1991:1928]),
+                           result_50[1927:1896],
+                           $signed(result_50[1895:1864]),
+                           result_50[1863:1857],   result_50[1856:1856],
+                           result_50[1855:1824],   result_50[1823:1568],
+                           $signed(result_50[1567:1504]),
+                           $signed(result_50[1503:1472]),
+                           $signed(result_50[1471:1440]),
+                           $signed(result_50[1439:1408]),
+                           result_50[1407:1152],
+                           $signed(result_50[1151:1088]),
+                           result_50[1087:832],
+                           $signed(result_50[831:768]),
+                           result_50[767:256],   result_50[255:0]};
+      default : result_12 = {5'd2,
+                             result_50[6923:6923],   result_50[6922:6919],
+                             result_50[6918:6913],   step24,
+                             result_50[6904:6903],   c$sumSquareOut,
+                             $signed(result_50[6838:6807]),
+                             $signed(result_50[6806:6801]),
+                             $signed(result_50[6800:6769]),
+                             result_50[6768:6737],
+                             $signed(result_50[6736:6730]),
+                             result_50[6729:6727],   result_50[6726:6719],
+                             result_50[6718:6711],
+                             $signed(result_50[6710:6679]),
+                             result_50[6678:6677],   result_50[6676:6645],
+                             result_50[6644:6517],
+                             $signed(result_50[6516:6510]),
+                             result_50[6509:6382],
+                             $signed(result_50[6381:6375]),
+                             result_50[6374:6373],   result_50[6372:6369],
+                             result_50[6368:5793],   result_50[5792:5788],
+                             $signed(result_50[5787:5756]),
+                             result_50[5755:5750],   s,
+                             result_50[5638:5634],   result_50[5633:5378],
+                             $signed(result_50[5377:5346]),
+                             result_50[5345:5339],
+                             $signed(result_50[5338:5275]),
+                             result_50[5274:5051],   result_50[5050:4827],
+                             $signed(result_50[4826:4763]),
+                             result_50[4762:3739],   result_50[3738:2715],
+                             result_50[2714:2708],
+                             $signed(result_50[2707:2676]),
+                             result_50[2675:2548],
+                             $signed(result_50[2547:2516]),
+                             result_50[2515:2292],
+                             $signed(result_50[2291:2260]),
+                             $signed(result_50[2259:2228]),
+                             $signed(result_50[2227:2164]),
+                             $signed(result_50[2163:2100]),
+                             $signed(result_50[2099:2078]),
+                             $signed(result_50[2077:2056]),
+                             $signed(result_50[2055:1992]),
+                             $signed(result_50[1991:1928]),
+                             result_50[1927:1896],
+                             $signed(result_50[1895:1864]),
+                             result_50[1863:1857],   result_50[1856:1856],
+                             result_50[1855:1824],   result_50[1823:1568],
+                             $signed(result_50[1567:1504]),
+                             $signed(result_50[1503:1472]),
+                             $signed(result_50[1471:1440]),
+                             $signed(result_50[1439:1408]),
+                             result_50[1407:1152],
+                             $signed(result_50[1151:1088]),
+                             result_50[1087:832],
+                             $signed(result_50[831:768]),
+                             result_50[767:256],   result_50[255:0]};
     endcase
   end
 
-  assign c$app_arg_20 = valid ? c$vinAbsOut : result_51[415:384];
-
-  assign valid = result_51[5376:5369] >= 8'd2;
-
-  assign c$app_arg_21 = (result_51[5232:5201] <= result_51[415:384]) ? result_51[415:384] : result_51[5232:5201];
-
-  assign c$app_arg_selection_24 = result_51[5376:5369];
+  assign c$app_arg_selection_32 = result_50[6912:6905];
 
   always @(*) begin
-    case(c$app_arg_selection_24)
-      8'd0 : c$app_arg_22 = {5'd3,
-                             result_51[5387:5387],   result_51[5386:5383],
-                             result_51[5382:5377],   step30,
-                             result_51[5368:5367],
-                             $signed({{(64-32) {c$app_arg_27[32-1]}},c$app_arg_27}),
-                             $signed(result_51[5302:5271]),
-                             $signed(result_51[5270:5265]),
-                             $signed(result_51[5264:5233]),
-                             result_51[5232:5201],
-                             $signed(result_51[5200:5194]),
-                             result_51[5193:5191],   result_51[5190:5183],
-                             result_51[5182:5175],
-                             $signed(result_51[5174:5143]),
-                             result_51[5142:5141],   result_51[5140:5109],
-                             result_51[5108:4981],
-                             $signed(result_51[4980:4974]),
-                             result_51[4973:4846],
-                             $signed(result_51[4845:4839]),
-                             result_51[4838:4837],   result_51[4836:4833],
-                             result_51[4832:4257],   result_51[4256:4252],
-                             $signed(result_51[4251:4220]),
-                             result_51[4219:4214],   s,
-                             result_51[4102:4098],   result_51[4097:3842],
-                             $signed(result_51[3841:3810]),
-                             result_51[3809:3803],
-                             $signed(result_51[3802:3739]),
-                             result_51[3738:3515],   result_51[3514:3291],
-                             $signed(result_51[3290:3227]),
-                             result_51[3226:2203],   result_51[2202:1179],
-                             result_51[1178:1172],
-                             $signed(result_51[1171:1140]),
-                             $signed(result_51[1139:1108]),
-                             $signed(result_51[1107:1076]),
-                             result_51[1075:852],
-                             $signed(result_51[851:820]),
-                             $signed(result_51[819:788]),
-                             $signed(result_51[787:724]),
-                             $signed(result_51[723:660]),
-                             $signed(result_51[659:638]),
-                             $signed(result_51[637:616]),
-                             $signed(result_51[615:552]),
-                             $signed(result_51[551:488]),
-                             result_51[487:456],
-                             $signed(result_51[455:424]),
-                             result_51[423:417],   result_51[416:416],
-                             result_51[415:384],   result_51[383:128],
-                             $signed(result_51[127:64]),
-                             $signed(result_51[63:32]),
-                             $signed(result_51[31:0])};
-      8'd1 : c$app_arg_22 = {5'd3,
-                             result_51[5387:5387],   result_51[5386:5383],
-                             result_51[5382:5377],   step30,
-                             result_51[5368:5367],
-                             $signed(ds62_3[143:80]),
-                             $signed(result_51[5302:5271]),
-                             $signed({sh_0[16-1],sh_0[0+:(6-1)]}),
-                             $signed({y0[64-1],y0[0+:(32-1)]}),
-                             result_51[5232:5201],
-                             $signed(result_51[5200:5194]),
-                             result_51[5193:5191],   result_51[5190:5183],
-                             result_51[5182:5175],
-                             $signed(result_51[5174:5143]),
-                             result_51[5142:5141],   result_51[5140:5109],
-                             result_51[5108:4981],
-                             $signed(result_51[4980:4974]),
-                             result_51[4973:4846],
-                             $signed(result_51[4845:4839]),
-                             result_51[4838:4837],   result_51[4836:4833],
-                             result_51[4832:4257],   result_51[4256:4252],
-                             $signed(result_51[4251:4220]),
-                             result_51[4219:4214],   s,
-                             result_51[4102:4098],   result_51[4097:3842],
-                             $signed(result_51[3841:3810]),
-                             result_51[3809:3803],
-                             $signed(result_51[3802:3739]),
-                             result_51[3738:3515],   result_51[3514:3291],
-                             $signed(result_51[3290:3227]),
-                             result_51[3226:2203],   result_51[2202:1179],
-                             result_51[1178:1172],
-                             $signed(result_51[1171:1140]),
-                             $signed(result_51[1139:1108]),
-                             $signed(result_51[1107:1076]),
-                             result_51[1075:852],
-                             $signed(result_51[851:820]),
-                             $signed(result_51[819:788]),
-                             $signed(result_51[787:724]),
-                             $signed(result_51[723:660]),
-                             $signed(result_51[659:638]),
-                             $signed(result_51[637:616]),
-                             $signed(result_51[615:552]),
-                             $signed(result_51[551:488]),
-                             result_51[487:456],
-                             $signed(result_51[455:424]),
-                             result_51[423:417],   result_51[416:416],
-                             result_51[415:384],   result_51[383:128],
-                             $signed(result_51[127:64]),
-                             $signed(result_51[63:32]),
-                             $signed(result_51[31:0])};
-      8'd2 : c$app_arg_22 = {5'd3,
-                             result_51[5387:5387],   result_51[5386:5383],
-                             result_51[5382:5377],   step30,
-                             result_51[5368:5367],
-                             $signed(result_51[5366:5303]),
-                             $signed({c$app_arg_26[64-1],c$app_arg_26[0+:(32-1)]}),
-                             $signed(result_51[5270:5265]),
-                             $signed(result_51[5264:5233]),
-                             result_51[5232:5201],
-                             $signed(result_51[5200:5194]),
-                             result_51[5193:5191],   result_51[5190:5183],
-                             result_51[5182:5175],
-                             $signed(result_51[5174:5143]),
-                             result_51[5142:5141],   result_51[5140:5109],
-                             result_51[5108:4981],
-                             $signed(result_51[4980:4974]),
-                             result_51[4973:4846],
-                             $signed(result_51[4845:4839]),
-                             result_51[4838:4837],   result_51[4836:4833],
-                             result_51[4832:4257],   result_51[4256:4252],
-                             $signed(result_51[4251:4220]),
-                             result_51[4219:4214],   s,
-                             result_51[4102:4098],   result_51[4097:3842],
-                             $signed(result_51[3841:3810]),
-                             result_51[3809:3803],
-                             $signed(result_51[3802:3739]),
-                             result_51[3738:3515],   result_51[3514:3291],
-                             $signed(result_51[3290:3227]),
-                             result_51[3226:2203],   result_51[2202:1179],
-                             result_51[1178:1172],
-                             $signed(result_51[1171:1140]),
-                             $signed(result_51[1139:1108]),
-                             $signed(result_51[1107:1076]),
-                             result_51[1075:852],
-                             $signed(result_51[851:820]),
-                             $signed(result_51[819:788]),
-                             $signed(result_51[787:724]),
-                             $signed(result_51[723:660]),
-                             $signed(result_51[659:638]),
-                             $signed(result_51[637:616]),
-                             $signed(result_51[615:552]),
-                             $signed(result_51[551:488]),
-                             result_51[487:456],
-                             $signed(result_51[455:424]),
-                             result_51[423:417],   result_51[416:416],
-                             result_51[415:384],   result_51[383:128],
-                             $signed(result_51[127:64]),
-                             $signed(result_51[63:32]),
-                             $signed(result_51[31:0])};
-      8'd3 : c$app_arg_22 = {5'd3,
-                             result_51[5387:5387],   result_51[5386:5383],
-                             result_51[5382:5377],   step30,
-                             result_51[5368:5367],
-                             $signed(result_51[5366:5303]),
-                             $signed({c$app_arg_25[64-1],c$app_arg_25[0+:(32-1)]}),
-                             $signed(result_51[5270:5265]),
-                             $signed(result_51[5264:5233]),
-                             result_51[5232:5201],
-                             $signed(result_51[5200:5194]),
-                             result_51[5193:5191],   result_51[5190:5183],
-                             result_51[5182:5175],
-                             $signed(result_51[5174:5143]),
-                             result_51[5142:5141],   result_51[5140:5109],
-                             result_51[5108:4981],
-                             $signed(result_51[4980:4974]),
-                             result_51[4973:4846],
-                             $signed(result_51[4845:4839]),
-                             result_51[4838:4837],   result_51[4836:4833],
-                             result_51[4832:4257],   result_51[4256:4252],
-                             $signed(result_51[4251:4220]),
-                             result_51[4219:4214],   s,
-                             result_51[4102:4098],   result_51[4097:3842],
-                             $signed(result_51[3841:3810]),
-                             result_51[3809:3803],
-                             $signed(result_51[3802:3739]),
-                             result_51[3738:3515],   result_51[3514:3291],
-                             $signed(result_51[3290:3227]),
-                             result_51[3226:2203],   result_51[2202:1179],
-                             result_51[1178:1172],
-                             $signed(result_51[1171:1140]),
-                             $signed(result_51[1139:1108]),
-                             $signed(result_51[1107:1076]),
-                             result_51[1075:852],
-                             $signed(result_51[851:820]),
-                             $signed(result_51[819:788]),
-                             $signed(result_51[787:724]),
-                             $signed(result_51[723:660]),
-                             $signed(result_51[659:638]),
-                             $signed(result_51[637:616]),
-                             $signed(result_51[615:552]),
-                             $signed(result_51[551:488]),
-                             result_51[487:456],
-                             $signed(result_51[455:424]),
-                             result_51[423:417],   result_51[416:416],
-                             result_51[415:384],   result_51[383:128],
-                             $signed(result_51[127:64]),
-                             $signed(result_51[63:32]),
-                             $signed(result_51[31:0])};
-      8'd4 : c$app_arg_22 = {5'd3,
-                             result_51[5387:5387],   result_51[5386:5383],
-                             result_51[5382:5377],   step30,
-                             result_51[5368:5367],   c$app_arg_24,
-                             $signed(result_51[5302:5271]),
-                             $signed(result_51[5270:5265]),
-                             $signed(result_51[5264:5233]),
-                             result_51[5232:5201],
-                             $signed(result_51[5200:5194]),
-                             result_51[5193:5191],   result_51[5190:5183],
-                             result_51[5182:5175],
-                             $signed(result_51[5174:5143]),
-                             result_51[5142:5141],   result_51[5140:5109],
-                             result_51[5108:4981],
-                             $signed(result_51[4980:4974]),
-                             result_51[4973:4846],
-                             $signed(result_51[4845:4839]),
-                             result_51[4838:4837],   result_51[4836:4833],
-                             result_51[4832:4257],   result_51[4256:4252],
-                             $signed(result_51[4251:4220]),
-                             result_51[4219:4214],   s,
-                             result_51[4102:4098],   result_51[4097:3842],
-                             $signed(result_51[3841:3810]),
-                             result_51[3809:3803],
-                             $signed(result_51[3802:3739]),
-                             result_51[3738:3515],   result_51[3514:3291],
-                             $signed(result_51[3290:3227]),
-                             result_51[3226:2203],   result_51[2202:1179],
-                             result_51[1178:1172],
-                             $signed(result_51[1171:1140]),
-                             $signed(result_51[1139:1108]),
-                             $signed(result_51[1107:1076]),
-                             result_51[1075:852],
-                             $signed(result_51[851:820]),
-                             $signed(result_51[819:788]),
-                             $signed(result_51[787:724]),
-                             $signed(result_51[723:660]),
-                             $signed(result_51[659:638]),
-                             $signed(result_51[637:616]),
-                             $signed(result_51[615:552]),
-                             $signed(result_51[551:488]),
-                             result_51[487:456],
-                             $signed(result_51[455:424]),
-                             result_51[423:417],   result_51[416:416],
-                             result_51[415:384],   result_51[383:128],
-                             $signed(result_51[127:64]),
-                             $signed(result_51[63:32]),
-                             $signed(result_51[31:0])};
-      8'd5 : c$app_arg_22 = {5'd3,
-                             result_51[5387:5387],   result_51[5386:5383],
-                             result_51[5382:5377],   step30,
-                             result_51[5368:5367],   $signed(ds62_2[70:7]),
-                             $signed(result_51[5302:5271]),
-                             $signed(result_51[5270:5265]),
-                             $signed(result_51[5264:5233]),
-                             result_51[5232:5201],
-                             $signed(result_51[5200:5194]),
-                             result_51[5193:5191],   result_51[5190:5183],
-                             result_51[5182:5175],
-                             $signed(result_51[5174:5143]),
-                             result_51[5142:5141],   result_51[5140:5109],
-                             result_51[5108:4981],
-                             $signed(result_51[4980:4974]),
-                             result_51[4973:4846],
-                             $signed(result_51[4845:4839]),
-                             result_51[4838:4837],   result_51[4836:4833],
-                             result_51[4832:4257],   result_51[4256:4252],
-                             $signed(result_51[4251:4220]),
-                             result_51[4219:4214],   s,
-                             result_51[4102:4098],   result_51[4097:3842],
-                             $signed(result_51[3841:3810]),
-                             result_51[3809:3803],
-                             $signed(result_51[3802:3739]),
-                             result_51[3738:3515],   result_51[3514:3291],
-                             $signed(result_51[3290:3227]),
-                             result_51[3226:2203],   result_51[2202:1179],
-                             ds62_2[6:0],   $signed(result_51[1171:1140]),
-                             $signed(result_51[1139:1108]),
-                             $signed(result_51[1107:1076]),
-                             result_51[1075:852],
-                             $signed(result_51[851:820]),
-                             $signed(result_51[819:788]),
-                             $signed(result_51[787:724]),
-                             $signed(result_51[723:660]),
-                             $signed(result_51[659:638]),
-                             $signed(result_51[637:616]),
-                             $signed(result_51[615:552]),
-                             $signed(result_51[551:488]),
-                             result_51[487:456],
-                             $signed(result_51[455:424]),
-                             result_51[423:417],   result_51[416:416],
-                             result_51[415:384],   result_51[383:128],
-                             $signed(result_51[127:64]),
-                             $signed(result_51[63:32]),
-                             $signed(result_51[31:0])};
-      8'd6 : c$app_arg_22 = {5'd3,
-                             result_51[5387:5387],   result_51[5386:5383],
-                             result_51[5382:5377],   step30,
-                             result_51[5368:5367],   c$app_arg_23,
-                             $signed(result_51[5302:5271]),
-                             $signed(result_51[5270:5265]),
-                             $signed(result_51[5264:5233]),
-                             result_51[5232:5201],
-                             $signed(result_51[5200:5194]),
-                             result_51[5193:5191],   result_51[5190:5183],
-                             result_51[5182:5175],
-                             $signed(result_51[5174:5143]),
-                             result_51[5142:5141],   result_51[5140:5109],
-                             result_51[5108:4981],
-                             $signed(result_51[4980:4974]),
-                             result_51[4973:4846],
-                             $signed(result_51[4845:4839]),
-                             result_51[4838:4837],   result_51[4836:4833],
-                             result_51[4832:4257],   result_51[4256:4252],
-                             $signed(result_51[4251:4220]),
-                             result_51[4219:4214],   s,
-                             result_51[4102:4098],   result_51[4097:3842],
-                             $signed(result_51[3841:3810]),
-                             result_51[3809:3803],
-                             $signed(result_51[3802:3739]),
-                             result_51[3738:3515],   result_51[3514:3291],
-                             $signed(result_51[3290:3227]),
-                             result_51[3226:2203],   result_51[2202:1179],
-                             result_51[1178:1172],
-                             $signed(result_51[1171:1140]),
-                             $signed(result_51[1139:1108]),
-                             $signed(result_51[1107:1076]),
-                             result_51[1075:852],
-                             $signed(result_51[851:820]),
-                             $signed(result_51[819:788]),
-                             $signed(result_51[787:724]),
-                             $signed(result_51[723:660]),
-                             $signed(result_51[659:638]),
-                             $signed(result_51[637:616]),
-                             $signed(result_51[615:552]),
-                             $signed(result_51[551:488]),
-                             result_51[487:456],
-                             $signed(result_51[455:424]),
-                             result_51[423:417],   result_51[416:416],
-                             result_51[415:384],   result_51[383:128],
-                             $signed(result_51[127:64]),
-                             $signed(result_51[63:32]),
-                             $signed(result_51[31:0])};
-      default : c$app_arg_22 = result_14;
+    case(c$app_arg_selection_32)
+      8'd63 : c$app_arg_34 = {5'd2,
+                              result_50[6923:6923],   result_50[6922:6919],
+                              result_50[6918:6913],   8'd0,
+                              result_50[6904:6903],   64'sd0,
+                              $signed(result_50[6838:6807]),
+                              $signed(result_50[6806:6801]),
+                              $signed(result_50[6800:6769]),
+                              result_50[6768:6737],
+                              $signed(result_50[6736:6730]),
+                              result_50[6729:6727],   result_50[6726:6719],
+                              result_50[6718:6711],
+                              $signed(result_50[6710:6679]),
+                              result_50[6678:6677],   result_50[6676:6645],
+                              result_50[6644:6517],
+                              $signed(result_50[6516:6510]),
+                              result_50[6509:6382],
+                              $signed(result_50[6381:6375]),
+                              result_50[6374:6373],   result_50[6372:6369],
+                              result_50[6368:5793],   result_50[5792:5788],
+                              $signed(result_50[5787:5756]),
+                              result_50[5755:5750],   s,
+                              result_50[5638:5634],   result_50[5633:5378],
+                              $signed(result_50[5377:5346]),
+                              result_50[5345:5339],
+                              $signed(result_50[5338:5275]),
+                              result_50[5274:5051],   result_50[5050:4827],
+                              $signed(result_50[4826:4763]),
+                              result_50[4762:3739],   result_50[3738:2715],
+                              result_50[2714:2708],
+                              $signed(result_50[2707:2676]),
+                              result_50[2675:2548],
+                              $signed(result_50[2547:2516]),
+                              result_50[2515:2292],
+                              $signed(result_50[2291:2260]),
+                              $signed(result_50[2259:2228]),
+                              $signed(result_50[2227:2164]),
+                              $signed(result_50[2163:2100]),
+                              $signed(result_50[2099:2078]),
+                              $signed(result_50[2077:2056]),
+                              $signed(result_50[2055:1992]),
+                              $signed(result_50[1991:1928]),
+                              result_50[1927:1896],
+                              $signed(result_50[1895:1864]),
+                              result_50[1863:1857],   result_50[1856:1856],
+                              result_50[1855:1824],   result_50[1823:1568],
+                              $signed(result_50[1567:1504]),
+                              $signed(result_50[1503:1472]),
+                              $signed(result_50[1471:1440]),
+                              $signed(result_50[1439:1408]),
+                              result_50[1407:1152],
+                              $signed(result_50[1151:1088]),
+                              result_50[1087:832],
+                              $signed(result_50[831:768]),
+                              result_50[767:256],   result_50[255:0]};
+      default : c$app_arg_34 = {5'd1,
+                                result_50[6923:6923],   result_50[6922:6919],
+                                result_50[6918:6913],   step24,
+                                result_50[6904:6903],
+                                $signed(result_50[6902:6839]),
+                                $signed(result_50[6838:6807]),
+                                $signed(result_50[6806:6801]),
+                                $signed(result_50[6800:6769]),
+                                result_50[6768:6737],
+                                $signed(result_50[6736:6730]),
+                                result_50[6729:6727],   result_50[6726:6719],
+                                result_50[6718:6711],
+                                $signed(result_50[6710:6679]),
+                                result_50[6678:6677],   result_50[6676:6645],
+                                result_50[6644:6517],
+                                $signed(result_50[6516:6510]),
+                                result_50[6509:6382],
+                                $signed(result_50[6381:6375]),
+                                result_50[6374:6373],   result_50[6372:6369],
+                                result_50[6368:5793],   result_50[5792:5788],
+                                $signed(result_50[5787:5756]),
+                                result_50[5755:5750],   s,
+                                result_50[5638:5634],   result_50[5633:5378],
+                                $signed(result_50[5377:5346]),
+                                result_50[5345:5339],
+                                $signed(result_50[5338:5275]),
+                                result_50[5274:5051],   result_50[5050:4827],
+                                $signed(result_50[4826:4763]),
+                                result_50[4762:3739],   result_50[3738:2715],
+                                result_50[2714:2708],
+                                $signed(result_50[2707:2676]),
+                                result_50[2675:2548],
+                                $signed(result_50[2547:2516]),
+                                result_50[2515:2292],
+                                $signed(result_50[2291:2260]),
+                                $signed(result_50[2259:2228]),
+                                $signed(result_50[2227:2164]),
+                                $signed(result_50[2163:2100]),
+                                $signed(result_50[2099:2078]),
+                                $signed(result_50[2077:2056]),
+                                $signed(result_50[2055:1992]),
+                                $signed(result_50[1991:1928]),
+                                result_50[1927:1896],
+                                $signed(result_50[1895:1864]),
+                                result_50[1863:1857],   result_50[1856:1856],
+                                result_50[1855:1824],   result_50[1823:1568],
+                                $signed(result_50[1567:1504]),
+                                $signed(result_50[1503:1472]),
+                                $signed(result_50[1471:1440]),
+                                $signed(result_50[1439:1408]),
+                                result_50[1407:1152],
+                                $signed(result_50[1151:1088]),
+                                result_50[1087:832],
+                                $signed(result_50[831:768]),
+                                result_50[767:256],   result_50[255:0]};
     endcase
   end
 
-  assign c$app_arg_fun_arg_7 = $signed(result_51[5366:5303]);
+  assign result_13 = {c$tupIn[6933:6929],
+                      c$tupIn[6923:6923],   c$tupIn[6922:6919],
+                      c$tupIn[6918:6913],   8'd0,
+                      c$tupIn[6904:6903],
+                      $signed(c$tupIn[6902:6839]),
+                      $signed(c$tupIn[6838:6807]),
+                      $signed(c$tupIn[6806:6801]),
+                      $signed(c$tupIn[6800:6769]),   32'd0,
+                      $signed(c$tupIn[6736:6730]),
+                      c$tupIn[6729:6727],   c$tupIn[6726:6719],
+                      c$tupIn[6718:6711],
+                      $signed(c$tupIn[6710:6679]),
+                      c$tupIn[6678:6677],   c$tupIn[6676:6645],
+                      c$tupIn[6644:6517],
+                      $signed(c$tupIn[6516:6510]),
+                      c$tupIn[6509:6382],
+                      $signed(c$tupIn[6381:6375]),
+                      c$tupIn[6374:6373],   c$tupIn[6372:6369],
+                      c$tupIn[6368:5793],   c$tupIn[5792:5788],
+                      $signed(c$tupIn[5787:5756]),
+                      c$tupIn[5755:5750],   c$tupIn[5749:5639],
+                      5'd0,   c$tupIn[5633:5378],
+                      $signed(c$tupIn[5377:5346]),
+                      c$tupIn[5345:5339],
+                      $signed(c$tupIn[5338:5275]),
+                      c$tupIn[5274:5051],   c$tupIn[5050:4827],
+                      $signed(c$tupIn[4826:4763]),
+                      c$tupIn[4762:3739],   c$tupIn[3738:2715],
+                      c$tupIn[2714:2708],
+                      $signed(c$tupIn[2707:2676]),
+                      c$tupIn[2675:2548],
+                      $signed(c$tupIn[2547:2516]),
+                      c$tupIn[2515:2292],
+                      $signed(c$tupIn[2291:2260]),
+                      $signed(c$tupIn[2259:2228]),
+                      $signed(c$tupIn[2227:2164]),
+                      $signed(c$tupIn[2163:2100]),
+                      $signed(c$tupIn[2099:2078]),
+                      $signed(c$tupIn[2077:2056]),
+                      $signed(c$tupIn[2055:1992]),
+                      $signed(c$tupIn[1991:1928]),
+                      c$tupIn[1927:1896],
+                      $signed(c$tupIn[1895:1864]),
+                      c$tupIn[1863:1857],   c$tupIn[1856:1856],
+                      32'd0,   c$tupIn[1823:1568],
+                      $signed(c$tupIn[1567:1504]),
+                      $signed(c$tupIn[1503:1472]),
+                      $signed(c$tupIn[1471:1440]),
+                      $signed(c$tupIn[1439:1408]),
+                      c$tupIn[1407:1152],
+                      $signed(c$tupIn[1151:1088]),
+                      c$tupIn[1087:832],
+                      $signed(c$tupIn[831:768]),   c$tupIn[767:256],
+                      c$tupIn[255:0]};
 
-  assign c$app_arg_fun_arg_8 = result_51[1178:1172];
-
-  LlamaDv_Top_Decoder_decoderSmallKvWrongRow_normInvShift LlamaDv_Top_Decoder_decoderSmallKvWrongRow_normInvShift_c$app_arg_23
-    ( .c$case_alt (c$app_arg_23)
-    , .c$arg (c$app_arg_fun_arg_7)
-    , .c$arg_0 (c$app_arg_fun_arg_8) );
-
-  assign c$s_1 = $signed(result_51[5270:5265]);
-
-  assign ds62_fun_arg_6 = $signed(result_51[5366:5303]);
-
-  assign ds62_fun_arg_7 = $signed({{(16-6) {c$s_1[6-1]}},c$s_1});
-
-  LlamaDv_Top_Decoder_decoderSmallKvWrongRow_normInvHalf LlamaDv_Top_Decoder_decoderSmallKvWrongRow_normInvHalf_ds62_2
-    ( .result (ds62_2)
-    , .p (ds62_fun_arg_6)
-    , .sh (ds62_fun_arg_7) );
-
-  assign c$app_arg_fun_arg_9 = $signed(result_51[5264:5233]);
-
-  assign c$app_arg_fun_arg_10 = $signed(result_51[5302:5271]);
-
-  LlamaDv_Top_Decoder_decoderSmallKvWrongRow_normInvStep LlamaDv_Top_Decoder_decoderSmallKvWrongRow_normInvStep_c$app_arg_24
-    ( .result (c$app_arg_24)
-    , .y0 (c$app_arg_fun_arg_9)
-    , .tt (c$app_arg_fun_arg_10) );
-
-  assign c$app_arg_fun_arg_11 = $signed(result_51[5366:5303]);
-
-  assign c$app_arg_fun_arg_12 = $signed(result_51[5302:5271]);
-
-  LlamaDv_Top_Decoder_decoderSmallKvWrongRow_normInvTerm LlamaDv_Top_Decoder_decoderSmallKvWrongRow_normInvTerm_c$app_arg_25
-    ( .result (c$app_arg_25)
-    , .mr (c$app_arg_fun_arg_11)
-    , .y2 (c$app_arg_fun_arg_12) );
-
-  assign c$app_arg_fun_arg_13 = $signed(result_51[5264:5233]);
-
-  LlamaDv_Top_Decoder_decoderSmallKvWrongRow_normInvSquare LlamaDv_Top_Decoder_decoderSmallKvWrongRow_normInvSquare_c$app_arg_26
-    ( .result (c$app_arg_26)
-    , .y0 (c$app_arg_fun_arg_13) );
-
-  assign y0 = $signed(ds62_3[79:16]);
-
-  assign sh_0 = $signed(ds62_3[15:0]);
-
-  assign c$s_2 = $signed(result_51[5366:5303]);
-
-  assign ds62_fun_arg_8 = $signed({c$s_2[64-1],c$s_2[0+:(32-1)]});
-
-  LlamaDv_Top_Decoder_decoderSmallKvWrongRow_normInv LlamaDv_Top_Decoder_decoderSmallKvWrongRow_normInv_ds62_3
-    (.result (ds62_3), .c$arg (ds62_fun_arg_8));
-
-  assign c$app_arg_fun_arg_14 = $signed(result_51[5366:5303]);
-
-  LlamaDv_Top_Decoder_decoderSmallKvWrongRow_normInvArg LlamaDv_Top_Decoder_decoderSmallKvWrongRow_normInvArg_c$app_arg_27
-    ( .result (c$app_arg_27)
-    , .ss (c$app_arg_fun_arg_14) );
-
-  assign result_selection_26 = result_51[5376:5369];
-
-  always @(*) begin
-    case(result_selection_26)
-      8'd63 : result_13 = {5'd3,
-                           result_51[5387:5387],   result_51[5386:5383],
-                           result_51[5382:5377],   8'd0,
-                           result_51[5368:5367],   c$sumSquareOut,
-                           $signed(result_51[5302:5271]),
-                           $signed(result_51[5270:5265]),
-                           $signed(result_51[5264:5233]),
-                           result_51[5232:5201],
-                           $signed(result_51[5200:5194]),
-                           result_51[5193:5191],   result_51[5190:5183],
-                           result_51[5182:5175],
-                           $signed(result_51[5174:5143]),
-                           result_51[5142:5141],   result_51[5140:5109],
-                           result_51[5108:4981],
-                           $signed(result_51[4980:4974]),
-                           result_51[4973:4846],
-                           $signed(result_51[4845:4839]),
-                           result_51[4838:4837],   result_51[4836:4833],
-                           result_51[4832:4257],   result_51[4256:4252],
-                           $signed(result_51[4251:4220]),
-                           result_51[4219:4214],   s,
-                           result_51[4102:4098],   result_51[4097:3842],
-                           $signed(result_51[3841:3810]),
-                           result_51[3809:3803],
-                           $signed(result_51[3802:3739]),
-                           result_51[3738:3515],   result_51[3514:3291],
-                           $signed(result_51[3290:3227]),
-                           result_51[3226:2203],   result_51[2202:1179],
-                           result_51[1178:1172],
-                           $signed(result_51[1171:1140]),
-                           $signed(result_51[1139:1108]),
-                           $signed(result_51[1107:1076]),
-                           result_51[1075:852],
-                           $signed(result_51[851:820]),
-                           $signed(result_51[819:788]),
-                           $signed(result_51[787:724]),
-                           $signed(result_51[723:660]),
-                           $signed(result_51[659:638]),
-                           $signed(result_51[637:616]),
-                           $signed(result_51[615:552]),
-                           $signed(result_51[551:488]),
-                           result_51[487:456],
-                           $signed(result_51[455:424]),
-                           result_51[423:417],   result_51[416:416],
-                           result_51[415:384],   result_51[383:128],
-                           $signed(result_51[127:64]),
-                           $signed(result_51[63:32]),
-                           $signed(result_51[31:0])};
-      default : result_13 = {5'd2,
-                             result_51[5387:5387],   result_51[5386:5383],
-                             result_51[5382:5377],   step30,
-                             result_51[5368:5367],   c$sumSquareOut,
-                             $signed(result_51[5302:5271]),
-                             $signed(result_51[5270:5265]),
-                             $signed(result_51[5264:5233]),
-                             result_51[5232:5201],
-                             $signed(result_51[5200:5194]),
-                             result_51[5193:5191],   result_51[5190:5183],
-                             result_51[5182:5175],
-                             $signed(result_51[5174:5143]),
-                             result_51[5142:5141],   result_51[5140:5109],
-                             result_51[5108:4981],
-                             $signed(result_51[4980:4974]),
-                             result_51[4973:4846],
-                             $signed(result_51[4845:4839]),
-                             result_51[4838:4837],   result_51[4836:4833],
-                             result_51[4832:4257],   result_51[4256:4252],
-                             $signed(result_51[4251:4220]),
-                             result_51[4219:4214],   s,
-                             result_51[4102:4098],   result_51[4097:3842],
-                             $signed(result_51[3841:3810]),
-                             result_51[3809:3803],
-                             $signed(result_51[3802:3739]),
-                             result_51[3738:3515],   result_51[3514:3291],
-                             $signed(result_51[3290:3227]),
-                             result_51[3226:2203],   result_51[2202:1179],
-                             result_51[1178:1172],
-                             $signed(result_51[1171:1140]),
-                             $signed(result_51[1139:1108]),
-                             $signed(result_51[1107:1076]),
-                             result_51[1075:852],
-                             $signed(result_51[851:820]),
-                             $signed(result_51[819:788]),
-                             $signed(result_51[787:724]),
-                             $signed(result_51[723:660]),
-                             $signed(result_51[659:638]),
-                             $signed(result_51[637:616]),
-                             $signed(result_51[615:552]),
-                             $signed(result_51[551:488]),
-                             result_51[487:456],
-                             $signed(result_51[455:424]),
-                             result_51[423:417],   result_51[416:416],
-                             result_51[415:384],   result_51[383:128],
-                             $signed(result_51[127:64]),
-                             $signed(result_51[63:32]),
-                             $signed(result_51[31:0])};
-    endcase
-  end
-
-  assign c$app_arg_selection_27 = result_51[5376:5369];
-
-  always @(*) begin
-    case(c$app_arg_selection_27)
-      8'd63 : c$app_arg_28 = {5'd2,
-                              result_51[5387:5387],   result_51[5386:5383],
-                              result_51[5382:5377],   8'd0,
-                              result_51[5368:5367],   64'sd0,
-                              $signed(result_51[5302:5271]),
-                              $signed(result_51[5270:5265]),
-                              $signed(result_51[5264:5233]),
-                              result_51[5232:5201],
-                              $signed(result_51[5200:5194]),
-                              result_51[5193:5191],   result_51[5190:5183],
-                              result_51[5182:5175],
-                              $signed(result_51[5174:5143]),
-                              result_51[5142:5141],   result_51[5140:5109],
-                              result_51[5108:4981],
-                              $signed(result_51[4980:4974]),
-                              result_51[4973:4846],
-                              $signed(result_51[4845:4839]),
-                              result_51[4838:4837],   result_51[4836:4833],
-                              result_51[4832:4257],   result_51[4256:4252],
-                              $signed(result_51[4251:4220]),
-                              result_51[4219:4214],   s,
-                              result_51[4102:4098],   result_51[4097:3842],
-                              $signed(result_51[3841:3810]),
-                              result_51[3809:3803],
-                              $signed(result_51[3802:3739]),
-                              result_51[3738:3515],   result_51[3514:3291],
-                              $signed(result_51[3290:3227]),
-                              result_51[3226:2203],   result_51[2202:1179],
-                              result_51[1178:1172],
-                              $signed(result_51[1171:1140]),
-                              $signed(result_51[1139:1108]),
-                              $signed(result_51[1107:1076]),
-                              result_51[1075:852],
-                              $signed(result_51[851:820]),
-                              $signed(result_51[819:788]),
-                              $signed(result_51[787:724]),
-                              $signed(result_51[723:660]),
-                              $signed(result_51[659:638]),
-                              $signed(result_51[637:616]),
-                              $signed(result_51[615:552]),
-                              $signed(result_51[551:488]),
-                              result_51[487:456],
-                              $signed(result_51[455:424]),
-                              result_51[423:417],   result_51[416:416],
-                              result_51[415:384],   result_51[383:128],
-                              $signed(result_51[127:64]),
-                              $signed(result_51[63:32]),
-                              $signed(result_51[31:0])};
-      default : c$app_arg_28 = {5'd1,
-                                result_51[5387:5387],   result_51[5386:5383],
-                                result_51[5382:5377],   step30,
-                                result_51[5368:5367],
-                                $signed(result_51[5366:5303]),
-                                $signed(result_51[5302:5271]),
-                                $signed(result_51[5270:5265]),
-                                $signed(result_51[5264:5233]),
-                                result_51[5232:5201],
-                                $signed(result_51[5200:5194]),
-                                result_51[5193:5191],   result_51[5190:5183],
-                                result_51[5182:5175],
-                                $signed(result_51[5174:5143]),
-                                result_51[5142:5141],   result_51[5140:5109],
-                                result_51[5108:4981],
-                                $signed(result_51[4980:4974]),
-                                result_51[4973:4846],
-                                $signed(result_51[4845:4839]),
-                                result_51[4838:4837],   result_51[4836:4833],
-                                result_51[4832:4257],   result_51[4256:4252],
-                                $signed(result_51[4251:4220]),
-                                result_51[4219:4214],   s,
-                                result_51[4102:4098],   result_51[4097:3842],
-                                $signed(result_51[3841:3810]),
-                                result_51[3809:3803],
-                                $signed(result_51[3802:3739]),
-                                result_51[3738:3515],   result_51[3514:3291],
-                                $signed(result_51[3290:3227]),
-                                result_51[3226:2203],   result_51[2202:1179],
-                                result_51[1178:1172],
-                                $signed(result_51[1171:1140]),
-                                $signed(result_51[1139:1108]),
-                                $signed(result_51[1107:1076]),
-                                result_51[1075:852],
-                                $signed(result_51[851:820]),
-                                $signed(result_51[819:788]),
-                                $signed(result_51[787:724]),
-                                $signed(result_51[723:660]),
-                                $signed(result_51[659:638]),
-                                $signed(result_51[637:616]),
-                                $signed(result_51[615:552]),
-                                $signed(result_51[551:488]),
-                                result_51[487:456],
-                                $signed(result_51[455:424]),
-                                result_51[423:417],   result_51[416:416],
-                                result_51[415:384],   result_51[383:128],
-                                $signed(result_51[127:64]),
-                                $signed(result_51[63:32]),
-                                $signed(result_51[31:0])};
-    endcase
-  end
-
-  assign result_14 = {c$tupIn[5397:5393],
-                      c$tupIn[5387:5387],   c$tupIn[5386:5383],
-                      c$tupIn[5382:5377],   8'd0,
-                      c$tupIn[5368:5367],
-                      $signed(c$tupIn[5366:5303]),
-                      $signed(c$tupIn[5302:5271]),
-                      $signed(c$tupIn[5270:5265]),
-                      $signed(c$tupIn[5264:5233]),   32'd0,
-                      $signed(c$tupIn[5200:5194]),
-                      c$tupIn[5193:5191],   c$tupIn[5190:5183],
-                      c$tupIn[5182:5175],
-                      $signed(c$tupIn[5174:5143]),
-                      c$tupIn[5142:5141],   c$tupIn[5140:5109],
-                      c$tupIn[5108:4981],
-                      $signed(c$tupIn[4980:4974]),
-                      c$tupIn[4973:4846],
-                      $signed(c$tupIn[4845:4839]),
-                      c$tupIn[4838:4837],   c$tupIn[4836:4833],
-                      c$tupIn[4832:4257],   c$tupIn[4256:4252],
-                      $signed(c$tupIn[4251:4220]),
-                      c$tupIn[4219:4214],   c$tupIn[4213:4103],
-                      5'd0,   c$tupIn[4097:3842],
-                      $signed(c$tupIn[3841:3810]),
-                      c$tupIn[3809:3803],
-                      $signed(c$tupIn[3802:3739]),
-                      c$tupIn[3738:3515],   c$tupIn[3514:3291],
-                      $signed(c$tupIn[3290:3227]),
-                      c$tupIn[3226:2203],   c$tupIn[2202:1179],
-                      c$tupIn[1178:1172],
-                      $signed(c$tupIn[1171:1140]),
-                      $signed(c$tupIn[1139:1108]),
-                      $signed(c$tupIn[1107:1076]),
-                      c$tupIn[1075:852],
-                      $signed(c$tupIn[851:820]),
-                      $signed(c$tupIn[819:788]),
-                      $signed(c$tupIn[787:724]),
-                      $signed(c$tupIn[723:660]),
-                      $signed(c$tupIn[659:638]),
-                      $signed(c$tupIn[637:616]),
-                      $signed(c$tupIn[615:552]),
-                      $signed(c$tupIn[551:488]),   c$tupIn[487:456],
-                      $signed(c$tupIn[455:424]),   c$tupIn[423:417],
-                      c$tupIn[416:416],   32'd0,   c$tupIn[383:128],
-                      $signed(c$tupIn[127:64]),
-                      $signed(c$tupIn[63:32]),
-                      $signed(c$tupIn[31:0])};
-
-  assign result_15 = (~ c$tupIn_0[5393:5393]) ? {{c$tupIn_0[5392:5388],
-                                                  c$tupIn_0[5387:5387],   c$tupIn_0[5386:5383],
-                                                  c$tupIn_0[5382:5377],   c$tupIn_0[5376:5369],
-                                                  c$tupIn_0[5368:5367],
-                                                  $signed(c$tupIn_0[5366:5303]),
-                                                  $signed(c$tupIn_0[5302:5271]),
-                                                  $signed(c$tupIn_0[5270:5265]),
-                                                  $signed(c$tupIn_0[5264:5233]),   c$app_arg_30,
-                                                  $signed(c$tupIn_0[5200:5194]),
-                                                  c$tupIn_0[5193:5191],   c$tupIn_0[5190:5183],
-                                                  c$tupIn_0[5182:5175],
-                                                  $signed(c$tupIn_0[5174:5143]),
-                                                  c$tupIn_0[5142:5141],   c$tupIn_0[5140:5109],
-                                                  c$tupIn_0[5108:4981],
-                                                  $signed(c$tupIn_0[4980:4974]),
-                                                  c$tupIn_0[4973:4846],
-                                                  $signed(c$tupIn_0[4845:4839]),
-                                                  c$tupIn_0[4838:4837],   c$tupIn_0[4836:4833],
-                                                  c$tupIn_0[4832:4257],   c$tupIn_0[4256:4252],
-                                                  $signed(c$tupIn_0[4251:4220]),
-                                                  c$tupIn_0[4219:4214],   c$tupIn_0[4213:4103],
-                                                  c$tupIn_0[4102:4098],   c$tupIn_0[4097:3842],
-                                                  $signed(c$tupIn_0[3841:3810]),
-                                                  c$tupIn_0[3809:3803],
-                                                  $signed(c$tupIn_0[3802:3739]),
-                                                  c$tupIn_0[3738:3515],   c$tupIn_0[3514:3291],
-                                                  $signed(c$tupIn_0[3290:3227]),
-                                                  c$tupIn_0[3226:2203],   c$tupIn_0[2202:1179],
-                                                  c$tupIn_0[1178:1172],
-                                                  $signed(c$tupIn_0[1171:1140]),
-                                                  $signed(c$tupIn_0[1139:1108]),
-                                                  $signed(c$tupIn_0[1107:1076]),
-                                                  c$tupIn_0[1075:852],
-                                                  $signed(c$tupIn_0[851:820]),
-                                                  $signed(c$tupIn_0[819:788]),
-                                                  $signed(c$tupIn_0[787:724]),
-                                                  $signed(c$tupIn_0[723:660]),
-                                                  $signed(c$tupIn_0[659:638]),
-                                                  $signed(c$tupIn_0[637:616]),
-                                                  $signed(c$tupIn_0[615:552]),
-                                                  $signed(c$tupIn_0[551:488]),
-                                                  c$tupIn_0[487:456],
-                                                  $signed(c$tupIn_0[455:424]),
-                                                  c$tupIn_0[423:417],   c$tupIn_0[416:416],
-                                                  c$tupIn_0[415:384],   c$tupIn_0[383:128],
-                                                  $signed(c$tupIn_0[127:64]),
-                                                  $signed(c$tupIn_0[63:32]),
-                                                  $signed(c$tupIn_0[31:0])},
+  assign result_14 = (~ c$tupIn_0[6929:6929]) ? {{c$tupIn_0[6928:6924],
+                                                  c$tupIn_0[6923:6923],   c$tupIn_0[6922:6919],
+                                                  c$tupIn_0[6918:6913],   c$tupIn_0[6912:6905],
+                                                  c$tupIn_0[6904:6903],
+                                                  $signed(c$tupIn_0[6902:6839]),
+                                                  $signed(c$tupIn_0[6838:6807]),
+                                                  $signed(c$tupIn_0[6806:6801]),
+                                                  $signed(c$tupIn_0[6800:6769]),   c$app_arg_36,
+                                                  $signed(c$tupIn_0[6736:6730]),
+                                                  c$tupIn_0[6729:6727],   c$tupIn_0[6726:6719],
+                                                  c$tupIn_0[6718:6711],
+                                                  $signed(c$tupIn_0[6710:6679]),
+                                                  c$tupIn_0[6678:6677],   c$tupIn_0[6676:6645],
+                                                  c$tupIn_0[6644:6517],
+                                                  $signed(c$tupIn_0[6516:6510]),
+                                                  c$tupIn_0[6509:6382],
+                                                  $signed(c$tupIn_0[6381:6375]),
+                                                  c$tupIn_0[6374:6373],   c$tupIn_0[6372:6369],
+                                                  c$tupIn_0[6368:5793],   c$tupIn_0[5792:5788],
+                                                  $signed(c$tupIn_0[5787:5756]),
+                                                  c$tupIn_0[5755:5750],   c$tupIn_0[5749:5639],
+                                                  c$tupIn_0[5638:5634],   c$tupIn_0[5633:5378],
+                                                  $signed(c$tupIn_0[5377:5346]),
+                                                  c$tupIn_0[5345:5339],
+                                                  $signed(c$tupIn_0[5338:5275]),
+                                                  c$tupIn_0[5274:5051],   c$tupIn_0[5050:4827],
+                                                  $signed(c$tupIn_0[4826:4763]),
+                                                  c$tupIn_0[4762:3739],   c$tupIn_0[3738:2715],
+                                                  c$tupIn_0[2714:2708],
+                                                  $signed(c$tupIn_0[2707:2676]),
+                                                  c$tupIn_0[2675:2548],
+                                                  $signed(c$tupIn_0[2547:2516]),
+                                                  c$tupIn_0[2515:2292],
+                                                  $signed(c$tupIn_0[2291:2260]),
+                                                  $signed(c$tupIn_0[2259:2228]),
+                                                  $signed(c$tupIn_0[2227:2164]),
+                                                  $signed(c$tupIn_0[2163:2100]),
+                                                  $signed(c$tupIn_0[2099:2078]),
+                                                  $signed(c$tupIn_0[2077:2056]),
+                                                  $signed(c$tupIn_0[2055:1992]),
+                                                  $signed(c$tupIn_0[1991:1928]),
+                                                  c$tupIn_0[1927:1896],
+                                                  $signed(c$tupIn_0[1895:1864]),
+                                                  c$tupIn_0[1863:1857],   c$tupIn_0[1856:1856],
+                                                  c$tupIn_0[1855:1824],   c$tupIn_0[1823:1568],
+                                                  $signed(c$tupIn_0[1567:1504]),
+                                                  $signed(c$tupIn_0[1503:1472]),
+                                                  $signed(c$tupIn_0[1471:1440]),
+                                                  $signed(c$tupIn_0[1439:1408]),
+                                                  c$tupIn_0[1407:1152],
+                                                  $signed(c$tupIn_0[1151:1088]),
+                                                  c$tupIn_0[1087:832],
+                                                  $signed(c$tupIn_0[831:768]),
+                                                  c$tupIn_0[767:256],   c$tupIn_0[255:0]},
                                                  {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                                  {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                                   {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                                   {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                                   {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                                                  {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}} : result_16;
+                                                  {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}} : result_15;
 
-  assign result_selection_30 = result_51[4102:4098];
+  assign result_selection_27 = result_50[5638:5634];
 
-  assign c$bv_11 = (result_51[5376:5369] - 8'd1);
+  assign c$bv_12 = (result_50[6912:6905] - 8'd1);
 
   always @(*) begin
-    case(result_selection_30)
-      5'd0 : result_16 = {{c$tupIn_0[5392:5388],
-                           c$tupIn_0[5387:5387],   c$tupIn_0[5386:5383],
-                           c$tupIn_0[5382:5377],   c$tupIn_0[5376:5369],
-                           c$tupIn_0[5368:5367],
-                           $signed(c$tupIn_0[5366:5303]),
-                           $signed(c$tupIn_0[5302:5271]),
-                           $signed(c$tupIn_0[5270:5265]),
-                           $signed(c$tupIn_0[5264:5233]),   c$app_arg_30,
-                           $signed(c$tupIn_0[5200:5194]),
-                           c$tupIn_0[5193:5191],   c$tupIn_0[5190:5183],
-                           c$tupIn_0[5182:5175],
-                           $signed(c$tupIn_0[5174:5143]),
-                           c$tupIn_0[5142:5141],   c$tupIn_0[5140:5109],
-                           c$tupIn_0[5108:4981],
-                           $signed(c$tupIn_0[4980:4974]),
-                           c$tupIn_0[4973:4846],
-                           $signed(c$tupIn_0[4845:4839]),
-                           c$tupIn_0[4838:4837],   c$tupIn_0[4836:4833],
-                           c$tupIn_0[4832:4257],   c$tupIn_0[4256:4252],
-                           $signed(c$tupIn_0[4251:4220]),
-                           c$tupIn_0[4219:4214],   c$tupIn_0[4213:4103],
-                           c$tupIn_0[4102:4098],   c$tupIn_0[4097:3842],
-                           $signed(c$tupIn_0[3841:3810]),
-                           c$tupIn_0[3809:3803],
-                           $signed(c$tupIn_0[3802:3739]),
-                           c$tupIn_0[3738:3515],   c$tupIn_0[3514:3291],
-                           $signed(c$tupIn_0[3290:3227]),
-                           c$tupIn_0[3226:2203],   c$tupIn_0[2202:1179],
-                           c$tupIn_0[1178:1172],
-                           $signed(c$tupIn_0[1171:1140]),
-                           $signed(c$tupIn_0[1139:1108]),
-                           $signed(c$tupIn_0[1107:1076]),
-                           c$tupIn_0[1075:852],
-                           $signed(c$tupIn_0[851:820]),
-                           $signed(c$tupIn_0[819:788]),
-                           $signed(c$tupIn_0[787:724]),
-                           $signed(c$tupIn_0[723:660]),
-                           $signed(c$tupIn_0[659:638]),
-                           $signed(c$tupIn_0[637:616]),
-                           $signed(c$tupIn_0[615:552]),
-                           $signed(c$tupIn_0[551:488]),
-                           c$tupIn_0[487:456],
-                           $signed(c$tupIn_0[455:424]),
-                           c$tupIn_0[423:417],   c$tupIn_0[416:416],
-                           c$tupIn_0[415:384],   c$siluMulOut,
-                           $signed(c$tupIn_0[127:64]),
-                           $signed(c$tupIn_0[63:32]),
-                           $signed(c$tupIn_0[31:0])},
+    case(result_selection_27)
+      5'd0 : result_15 = {{c$tupIn_0[6928:6924],
+                           c$tupIn_0[6923:6923],   c$tupIn_0[6922:6919],
+                           c$tupIn_0[6918:6913],   c$tupIn_0[6912:6905],
+                           c$tupIn_0[6904:6903],
+                           $signed(c$tupIn_0[6902:6839]),
+                           $signed(c$tupIn_0[6838:6807]),
+                           $signed(c$tupIn_0[6806:6801]),
+                           $signed(c$tupIn_0[6800:6769]),   c$app_arg_36,
+                           $signed(c$tupIn_0[6736:6730]),
+                           c$tupIn_0[6729:6727],   c$tupIn_0[6726:6719],
+                           c$tupIn_0[6718:6711],
+                           $signed(c$tupIn_0[6710:6679]),
+                           c$tupIn_0[6678:6677],   c$tupIn_0[6676:6645],
+                           c$tupIn_0[6644:6517],
+                           $signed(c$tupIn_0[6516:6510]),
+                           c$tupIn_0[6509:6382],
+                           $signed(c$tupIn_0[6381:6375]),
+                           c$tupIn_0[6374:6373],   c$tupIn_0[6372:6369],
+                           c$tupIn_0[6368:5793],   c$tupIn_0[5792:5788],
+                           $signed(c$tupIn_0[5787:5756]),
+                           c$tupIn_0[5755:5750],   c$tupIn_0[5749:5639],
+                           c$tupIn_0[5638:5634],   c$tupIn_0[5633:5378],
+                           $signed(c$tupIn_0[5377:5346]),
+                           c$tupIn_0[5345:5339],
+                           $signed(c$tupIn_0[5338:5275]),
+                           c$tupIn_0[5274:5051],   c$tupIn_0[5050:4827],
+                           $signed(c$tupIn_0[4826:4763]),
+                           c$tupIn_0[4762:3739],   c$tupIn_0[3738:2715],
+                           c$tupIn_0[2714:2708],
+                           $signed(c$tupIn_0[2707:2676]),
+                           c$tupIn_0[2675:2548],
+                           $signed(c$tupIn_0[2547:2516]),
+                           c$tupIn_0[2515:2292],
+                           $signed(c$tupIn_0[2291:2260]),
+                           $signed(c$tupIn_0[2259:2228]),
+                           $signed(c$tupIn_0[2227:2164]),
+                           $signed(c$tupIn_0[2163:2100]),
+                           $signed(c$tupIn_0[2099:2078]),
+                           $signed(c$tupIn_0[2077:2056]),
+                           $signed(c$tupIn_0[2055:1992]),
+                           $signed(c$tupIn_0[1991:1928]),
+                           c$tupIn_0[1927:1896],
+                           $signed(c$tupIn_0[1895:1864]),
+                           c$tupIn_0[1863:1857],   c$tupIn_0[1856:1856],
+                           c$tupIn_0[1855:1824],   c$siluMulOut,
+                           $signed(c$tupIn_0[1567:1504]),
+                           $signed(c$tupIn_0[1503:1472]),
+                           $signed(c$tupIn_0[1471:1440]),
+                           $signed(c$tupIn_0[1439:1408]),
+                           c$tupIn_0[1407:1152],
+                           $signed(c$tupIn_0[1151:1088]),
+                           c$tupIn_0[1087:832],
+                           $signed(c$tupIn_0[831:768]),
+                           c$tupIn_0[767:256],   c$tupIn_0[255:0]},
                           {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                           {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                            {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                            {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                            {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                            {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
-      5'd1 : result_16 = {{c$tupIn_0[5392:5388],
-                           c$tupIn_0[5387:5387],   c$tupIn_0[5386:5383],
-                           c$tupIn_0[5382:5377],   c$tupIn_0[5376:5369],
-                           c$tupIn_0[5368:5367],
-                           $signed(c$tupIn_0[5366:5303]),
-                           $signed(c$tupIn_0[5302:5271]),
-                           $signed(c$tupIn_0[5270:5265]),
-                           $signed(c$tupIn_0[5264:5233]),   c$app_arg_30,
-                           $signed(c$tupIn_0[5200:5194]),
-                           c$tupIn_0[5193:5191],   c$tupIn_0[5190:5183],
-                           c$tupIn_0[5182:5175],
-                           $signed(c$tupIn_0[5174:5143]),
-                           c$tupIn_0[5142:5141],   c$tupIn_0[5140:5109],
-                           c$tupIn_0[5108:4981],
-                           $signed(c$tupIn_0[4980:4974]),
-                           c$tupIn_0[4973:4846],
-                           $signed(c$tupIn_0[4845:4839]),
-                           c$tupIn_0[4838:4837],   c$tupIn_0[4836:4833],
-                           c$tupIn_0[4832:4257],   c$tupIn_0[4256:4252],
-                           $signed(c$tupIn_0[4251:4220]),
-                           c$tupIn_0[4219:4214],   c$tupIn_0[4213:4103],
-                           c$tupIn_0[4102:4098],   c$tupIn_0[4097:3842],
-                           $signed(c$tupIn_0[3841:3810]),
-                           c$tupIn_0[3809:3803],
-                           $signed(c$tupIn_0[3802:3739]),
-                           c$tupIn_0[3738:3515],   c$tupIn_0[3514:3291],
-                           $signed(c$tupIn_0[3290:3227]),
-                           c$tupIn_0[3226:2203],   c$tupIn_0[2202:1179],
-                           c$tupIn_0[1178:1172],
-                           $signed(c$tupIn_0[1171:1140]),
-                           $signed(c$tupIn_0[1139:1108]),
-                           $signed(c$tupIn_0[1107:1076]),
-                           c$tupIn_0[1075:852],
-                           $signed(c$tupIn_0[851:820]),
-                           $signed(c$tupIn_0[819:788]),
-                           $signed(c$tupIn_0[787:724]),
-                           $signed(c$tupIn_0[723:660]),
-                           $signed(c$tupIn_0[659:638]),
-                           $signed(c$tupIn_0[637:616]),
-                           $signed(c$tupIn_0[615:552]),
-                           $signed(c$tupIn_0[551:488]),
-                           c$tupIn_0[487:456],
-                           $signed(c$tupIn_0[455:424]),
-                           c$tupIn_0[423:417],   c$tupIn_0[416:416],
-                           c$tupIn_0[415:384],   c$tupIn_0[383:128],
-                           c$mulSumOut,   $signed(result_31[95:64]),
-                           $signed(c$tupIn_0[31:0])},
+      5'd1 : result_15 = {{c$tupIn_0[6928:6924],
+                           c$tupIn_0[6923:6923],   c$tupIn_0[6922:6919],
+                           c$tupIn_0[6918:6913],   c$tupIn_0[6912:6905],
+                           c$tupIn_0[6904:6903],
+                           $signed(c$tupIn_0[6902:6839]),
+                           $signed(c$tupIn_0[6838:6807]),
+                           $signed(c$tupIn_0[6806:6801]),
+                           $signed(c$tupIn_0[6800:6769]),   c$app_arg_36,
+                           $signed(c$tupIn_0[6736:6730]),
+                           c$tupIn_0[6729:6727],   c$tupIn_0[6726:6719],
+                           c$tupIn_0[6718:6711],
+                           $signed(c$tupIn_0[6710:6679]),
+                           c$tupIn_0[6678:6677],   c$tupIn_0[6676:6645],
+                           c$tupIn_0[6644:6517],
+                           $signed(c$tupIn_0[6516:6510]),
+                           c$tupIn_0[6509:6382],
+                           $signed(c$tupIn_0[6381:6375]),
+                           c$tupIn_0[6374:6373],   c$tupIn_0[6372:6369],
+                           c$tupIn_0[6368:5793],   c$tupIn_0[5792:5788],
+                           $signed(c$tupIn_0[5787:5756]),
+                           c$tupIn_0[5755:5750],   c$tupIn_0[5749:5639],
+                           c$tupIn_0[5638:5634],   c$tupIn_0[5633:5378],
+                           $signed(c$tupIn_0[5377:5346]),
+                           c$tupIn_0[5345:5339],
+                           $signed(c$tupIn_0[5338:5275]),
+                           c$tupIn_0[5274:5051],   c$tupIn_0[5050:4827],
+                           $signed(c$tupIn_0[4826:4763]),
+                           c$tupIn_0[4762:3739],   c$tupIn_0[3738:2715],
+                           c$tupIn_0[2714:2708],
+                           $signed(c$tupIn_0[2707:2676]),
+                           c$tupIn_0[2675:2548],
+                           $signed(c$tupIn_0[2547:2516]),
+                           c$tupIn_0[2515:2292],
+                           $signed(c$tupIn_0[2291:2260]),
+                           $signed(c$tupIn_0[2259:2228]),
+                           $signed(c$tupIn_0[2227:2164]),
+                           $signed(c$tupIn_0[2163:2100]),
+                           $signed(c$tupIn_0[2099:2078]),
+                           $signed(c$tupIn_0[2077:2056]),
+                           $signed(c$tupIn_0[2055:1992]),
+                           $signed(c$tupIn_0[1991:1928]),
+                           c$tupIn_0[1927:1896],
+                           $signed(c$tupIn_0[1895:1864]),
+                           c$tupIn_0[1863:1857],   c$tupIn_0[1856:1856],
+                           c$tupIn_0[1855:1824],   c$tupIn_0[1823:1568],
+                           c$mulSumOut,   $signed(result_30[95:64]),
+                           $signed(c$tupIn_0[1471:1440]),
+                           $signed(c$tupIn_0[1439:1408]),
+                           c$tupIn_0[1407:1152],
+                           $signed(c$tupIn_0[1151:1088]),
+                           c$tupIn_0[1087:832],
+                           $signed(c$tupIn_0[831:768]),
+                           c$tupIn_0[767:256],   c$tupIn_0[255:0]},
                           {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                           {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                            {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                            {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                            {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                            {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
-      5'd2 : result_16 = {{c$tupIn_0[5392:5388],
-                           c$tupIn_0[5387:5387],   c$tupIn_0[5386:5383],
-                           c$tupIn_0[5382:5377],   c$tupIn_0[5376:5369],
-                           c$tupIn_0[5368:5367],
-                           $signed(c$tupIn_0[5366:5303]),
-                           $signed(c$tupIn_0[5302:5271]),
-                           $signed(c$tupIn_0[5270:5265]),
-                           $signed(c$tupIn_0[5264:5233]),   c$app_arg_30,
-                           $signed(c$tupIn_0[5200:5194]),
-                           c$tupIn_0[5193:5191],   c$tupIn_0[5190:5183],
-                           c$tupIn_0[5182:5175],   c$mulRoundOut,
-                           c$tupIn_0[5142:5141],   c$tupIn_0[5140:5109],
-                           c$tupIn_0[5108:4981],
-                           $signed(c$tupIn_0[4980:4974]),
-                           c$tupIn_0[4973:4846],
-                           $signed(c$tupIn_0[4845:4839]),
-                           c$tupIn_0[4838:4837],   c$tupIn_0[4836:4833],
-                           c$tupIn_0[4832:4257],   c$tupIn_0[4256:4252],
-                           $signed(c$tupIn_0[4251:4220]),
-                           c$tupIn_0[4219:4214],   c$tupIn_0[4213:4103],
-                           c$tupIn_0[4102:4098],   c$tupIn_0[4097:3842],
-                           $signed(c$tupIn_0[3841:3810]),
-                           c$tupIn_0[3809:3803],
-                           $signed(c$tupIn_0[3802:3739]),
-                           c$tupIn_0[3738:3515],   c$tupIn_0[3514:3291],
-                           $signed(c$tupIn_0[3290:3227]),
-                           c$tupIn_0[3226:2203],   c$tupIn_0[2202:1179],
-                           c$tupIn_0[1178:1172],
-                           $signed(c$tupIn_0[1171:1140]),
-                           $signed(c$tupIn_0[1139:1108]),
-                           $signed(c$tupIn_0[1107:1076]),
-                           c$tupIn_0[1075:852],
-                           $signed(c$tupIn_0[851:820]),
-                           $signed(c$tupIn_0[819:788]),
-                           $signed(c$tupIn_0[787:724]),
-                           $signed(c$tupIn_0[723:660]),
-                           $signed(c$tupIn_0[659:638]),
-                           $signed(c$tupIn_0[637:616]),
-                           $signed(c$tupIn_0[615:552]),
-                           $signed(c$tupIn_0[551:488]),
-                           c$tupIn_0[487:456],
-                           $signed(c$tupIn_0[455:424]),
-                           c$tupIn_0[423:417],   c$tupIn_0[416:416],
-                           c$tupIn_0[415:384],   c$tupIn_0[383:128],
-                           $signed(c$tupIn_0[127:64]),
-                           $signed(c$tupIn_0[63:32]),
-                           $signed(c$tupIn_0[31:0])},
+      5'd2 : result_15 = {{c$tupIn_0[6928:6924],
+                           c$tupIn_0[6923:6923],   c$tupIn_0[6922:6919],
+                           c$tupIn_0[6918:6913],   c$tupIn_0[6912:6905],
+                           c$tupIn_0[6904:6903],
+                           $signed(c$tupIn_0[6902:6839]),
+                           $signed(c$tupIn_0[6838:6807]),
+                           $signed(c$tupIn_0[6806:6801]),
+                           $signed(c$tupIn_0[6800:6769]),   c$app_arg_36,
+                           $signed(c$tupIn_0[6736:6730]),
+                           c$tupIn_0[6729:6727],   c$tupIn_0[6726:6719],
+                           c$tupIn_0[6718:6711],   c$mulRoundOut,
+                           c$tupIn_0[6678:6677],   c$tupIn_0[6676:6645],
+                           c$tupIn_0[6644:6517],
+                           $signed(c$tupIn_0[6516:6510]),
+                           c$tupIn_0[6509:6382],
+                           $signed(c$tupIn_0[6381:6375]),
+                           c$tupIn_0[6374:6373],   c$tupIn_0[6372:6369],
+                           c$tupIn_0[6368:5793],   c$tupIn_0[5792:5788],
+                           $signed(c$tupIn_0[5787:5756]),
+                           c$tupIn_0[5755:5750],   c$tupIn_0[5749:5639],
+                           c$tupIn_0[5638:5634],   c$tupIn_0[5633:5378],
+                           $signed(c$tupIn_0[5377:5346]),
+                           c$tupIn_0[5345:5339],
+                           $signed(c$tupIn_0[5338:5275]),
+                           c$tupIn_0[5274:5051],   c$tupIn_0[5050:4827],
+                           $signed(c$tupIn_0[4826:4763]),
+                           c$tupIn_0[4762:3739],   c$tupIn_0[3738:2715],
+                           c$tupIn_0[2714:2708],
+                           $signed(c$tupIn_0[2707:2676]),
+                           c$tupIn_0[2675:2548],
+                           $signed(c$tupIn_0[2547:2516]),
+                           c$tupIn_0[2515:2292],
+                           $signed(c$tupIn_0[2291:2260]),
+                           $signed(c$tupIn_0[2259:2228]),
+                           $signed(c$tupIn_0[2227:2164]),
+                           $signed(c$tupIn_0[2163:2100]),
+                           $signed(c$tupIn_0[2099:2078]),
+                           $signed(c$tupIn_0[2077:2056]),
+                           $signed(c$tupIn_0[2055:1992]),
+                           $signed(c$tupIn_0[1991:1928]),
+                           c$tupIn_0[1927:1896],
+                           $signed(c$tupIn_0[1895:1864]),
+                           c$tupIn_0[1863:1857],   c$tupIn_0[1856:1856],
+                           c$tupIn_0[1855:1824],   c$tupIn_0[1823:1568],
+                           $signed(c$tupIn_0[1567:1504]),
+                           $signed(c$tupIn_0[1503:1472]),
+                           $signed(c$tupIn_0[1471:1440]),
+                           $signed(c$tupIn_0[1439:1408]),
+                           c$tupIn_0[1407:1152],
+                           $signed(c$tupIn_0[1151:1088]),
+                           c$tupIn_0[1087:832],
+                           $signed(c$tupIn_0[831:768]),
+                           c$tupIn_0[767:256],   c$tupIn_0[255:0]},
                           {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                           {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                            {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                            {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                            {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                            {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
-      5'd3 : result_16 = {{c$tupIn_0[5392:5388],
-                           c$tupIn_0[5387:5387],   c$tupIn_0[5386:5383],
-                           c$tupIn_0[5382:5377],   c$tupIn_0[5376:5369],
-                           c$tupIn_0[5368:5367],
-                           $signed(c$tupIn_0[5366:5303]),
-                           $signed(c$tupIn_0[5302:5271]),
-                           $signed(c$tupIn_0[5270:5265]),
-                           $signed(c$tupIn_0[5264:5233]),   c$app_arg_30,
-                           $signed(c$tupIn_0[5200:5194]),
-                           c$tupIn_0[5193:5191],   c$tupIn_0[5190:5183],
-                           c$tupIn_0[5182:5175],
-                           $signed(c$tupIn_0[5174:5143]),
-                           c$tupIn_0[5142:5141],   c$tupIn_0[5140:5109],
-                           c$tupIn_0[5108:4981],
-                           $signed(c$tupIn_0[4980:4974]),
-                           c$tupIn_0[4973:4846],
-                           $signed(c$tupIn_0[4845:4839]),
-                           c$tupIn_0[4838:4837],   c$tupIn_0[4836:4833],
-                           c$tupIn_0[4832:4257],   c$tupIn_0[4256:4252],
-                           $signed(c$tupIn_0[4251:4220]),
-                           c$tupIn_0[4219:4214],   c$tupIn_0[4213:4103],
-                           c$tupIn_0[4102:4098],   c$tupIn_0[4097:3842],
-                           $signed(c$tupIn_0[3841:3810]),
-                           c$tupIn_0[3809:3803],
-                           $signed(c$tupIn_0[3802:3739]),
-                           c$tupIn_0[3738:3515],   c$tupIn_0[3514:3291],
-                           $signed(c$tupIn_0[3290:3227]),
-                           c$tupIn_0[3226:2203],   c$tupIn_0[2202:1179],
-                           c$tupIn_0[1178:1172],
-                           $signed(c$tupIn_0[1171:1140]),
-                           $signed(c$tupIn_0[1139:1108]),
-                           $signed(c$tupIn_0[1107:1076]),
-                           c$tupIn_0[1075:852],
-                           $signed(c$tupIn_0[851:820]),
-                           $signed(c$tupIn_0[819:788]),
-                           $signed(c$tupIn_0[787:724]),
-                           $signed(c$tupIn_0[723:660]),
-                           $signed(c$tupIn_0[659:638]),
-                           $signed(c$tupIn_0[637:616]),
-                           $signed(c$tupIn_0[615:552]),
-                           $signed(c$tupIn_0[551:488]),
-                           c$tupIn_0[487:456],
-                           $signed(c$tupIn_0[455:424]),
-                           c$tupIn_0[423:417],   c$tupIn_0[416:416],
-                           c$tupIn_0[415:384],   c$siluMulOut,
-                           $signed(c$tupIn_0[127:64]),
-                           $signed(c$tupIn_0[63:32]),
-                           $signed(c$tupIn_0[31:0])},
+      5'd3 : result_15 = {{c$tupIn_0[6928:6924],
+                           c$tupIn_0[6923:6923],   c$tupIn_0[6922:6919],
+                           c$tupIn_0[6918:6913],   c$tupIn_0[6912:6905],
+                           c$tupIn_0[6904:6903],
+                           $signed(c$tupIn_0[6902:6839]),
+                           $signed(c$tupIn_0[6838:6807]),
+                           $signed(c$tupIn_0[6806:6801]),
+                           $signed(c$tupIn_0[6800:6769]),   c$app_arg_36,
+                           $signed(c$tupIn_0[6736:6730]),
+                           c$tupIn_0[6729:6727],   c$tupIn_0[6726:6719],
+                           c$tupIn_0[6718:6711],
+                           $signed(c$tupIn_0[6710:6679]),
+                           c$tupIn_0[6678:6677],   c$tupIn_0[6676:6645],
+                           c$tupIn_0[6644:6517],
+                           $signed(c$tupIn_0[6516:6510]),
+                           c$tupIn_0[6509:6382],
+                           $signed(c$tupIn_0[6381:6375]),
+                           c$tupIn_0[6374:6373],   c$tupIn_0[6372:6369],
+                           c$tupIn_0[6368:5793],   c$tupIn_0[5792:5788],
+                           $signed(c$tupIn_0[5787:5756]),
+                           c$tupIn_0[5755:5750],   c$tupIn_0[5749:5639],
+                           c$tupIn_0[5638:5634],   c$tupIn_0[5633:5378],
+                           $signed(c$tupIn_0[5377:5346]),
+                           c$tupIn_0[5345:5339],
+                           $signed(c$tupIn_0[5338:5275]),
+                           c$tupIn_0[5274:5051],   c$tupIn_0[5050:4827],
+                           $signed(c$tupIn_0[4826:4763]),
+                           c$tupIn_0[4762:3739],   c$tupIn_0[3738:2715],
+                           c$tupIn_0[2714:2708],
+                           $signed(c$tupIn_0[2707:2676]),
+                           c$tupIn_0[2675:2548],
+                           $signed(c$tupIn_0[2547:2516]),
+                           c$tupIn_0[2515:2292],
+                           $signed(c$tupIn_0[2291:2260]),
+                           $signed(c$tupIn_0[2259:2228]),
+                           $signed(c$tupIn_0[2227:2164]),
+                           $signed(c$tupIn_0[2163:2100]),
+                           $signed(c$tupIn_0[2099:2078]),
+                           $signed(c$tupIn_0[2077:2056]),
+                           $signed(c$tupIn_0[2055:1992]),
+                           $signed(c$tupIn_0[1991:1928]),
+                           c$tupIn_0[1927:1896],
+                           $signed(c$tupIn_0[1895:1864]),
+                           c$tupIn_0[1863:1857],   c$tupIn_0[1856:1856],
+                           c$tupIn_0[1855:1824],   c$siluMulOut,
+                           $signed(c$tupIn_0[1567:1504]),
+                           $signed(c$tupIn_0[1503:1472]),
+                           $signed(c$tupIn_0[1471:1440]),
+                           $signed(c$tupIn_0[1439:1408]),
+                           c$tupIn_0[1407:1152],
+                           $signed(c$tupIn_0[1151:1088]),
+                           c$tupIn_0[1087:832],
+                           $signed(c$tupIn_0[831:768]),
+                           c$tupIn_0[767:256],   c$tupIn_0[255:0]},
                           {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                           {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                            {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                            {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                            {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                            {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
-      5'd4 : result_16 = {{c$tupIn_0[5392:5388],
-                           c$tupIn_0[5387:5387],   c$tupIn_0[5386:5383],
-                           c$tupIn_0[5382:5377],   c$tupIn_0[5376:5369],
-                           c$tupIn_0[5368:5367],
-                           $signed(c$tupIn_0[5366:5303]),
-                           $signed(c$tupIn_0[5302:5271]),
-                           $signed(c$tupIn_0[5270:5265]),
-                           $signed(c$tupIn_0[5264:5233]),   c$app_arg_30,
-                           $signed(c$tupIn_0[5200:5194]),
-                           c$tupIn_0[5193:5191],   c$tupIn_0[5190:5183],
-                           c$tupIn_0[5182:5175],
-                           $signed(c$tupIn_0[5174:5143]),
-                           c$tupIn_0[5142:5141],   c$tupIn_0[5140:5109],
-                           c$tupIn_0[5108:4981],
-                           $signed(c$tupIn_0[4980:4974]),
-                           c$tupIn_0[4973:4846],
-                           $signed(c$tupIn_0[4845:4839]),
-                           c$tupIn_0[4838:4837],   c$tupIn_0[4836:4833],
-                           c$tupIn_0[4832:4257],   c$tupIn_0[4256:4252],
-                           $signed(c$tupIn_0[4251:4220]),
-                           c$tupIn_0[4219:4214],   c$tupIn_0[4213:4103],
-                           c$tupIn_0[4102:4098],   c$tupIn_0[4097:3842],
-                           $signed(c$tupIn_0[3841:3810]),
-                           c$tupIn_0[3809:3803],
-                           $signed(c$tupIn_0[3802:3739]),
-                           c$tupIn_0[3738:3515],   c$tupIn_0[3514:3291],
-                           $signed(c$tupIn_0[3290:3227]),
-                           c$tupIn_0[3226:2203],   c$tupIn_0[2202:1179],
-                           c$tupIn_0[1178:1172],
-                           $signed(c$tupIn_0[1171:1140]),
-                           $signed(c$tupIn_0[1139:1108]),
-                           $signed(c$tupIn_0[1107:1076]),
-                           c$tupIn_0[1075:852],
-                           $signed(c$tupIn_0[851:820]),
-                           $signed(c$tupIn_0[819:788]),
-                           $signed(c$tupIn_0[787:724]),
-                           $signed(c$tupIn_0[723:660]),
-                           $signed(c$tupIn_0[659:638]),
-                           $signed(c$tupIn_0[637:616]),
-                           $signed(c$tupIn_0[615:552]),
-                           $signed(c$tupIn_0[551:488]),
-                           c$tupIn_0[487:456],
-                           $signed(c$tupIn_0[455:424]),
-                           c$tupIn_0[423:417],   c$tupIn_0[416:416],
-                           c$tupIn_0[415:384],   c$tupIn_0[383:128],
-                           c$mulSumOut,   $signed(c$tupIn_0[63:32]),
-                           $signed(c$tupIn_0[31:0])},
+      5'd4 : result_15 = {{c$tupIn_0[6928:6924],
+                           c$tupIn_0[6923:6923],   c$tupIn_0[6922:6919],
+                           c$tupIn_0[6918:6913],   c$tupIn_0[6912:6905],
+                           c$tupIn_0[6904:6903],
+                           $signed(c$tupIn_0[6902:6839]),
+                           $signed(c$tupIn_0[6838:6807]),
+                           $signed(c$tupIn_0[6806:6801]),
+                           $signed(c$tupIn_0[6800:6769]),   c$app_arg_36,
+                           $signed(c$tupIn_0[6736:6730]),
+                           c$tupIn_0[6729:6727],   c$tupIn_0[6726:6719],
+                           c$tupIn_0[6718:6711],
+                           $signed(c$tupIn_0[6710:6679]),
+                           c$tupIn_0[6678:6677],   c$tupIn_0[6676:6645],
+                           c$tupIn_0[6644:6517],
+                           $signed(c$tupIn_0[6516:6510]),
+                           c$tupIn_0[6509:6382],
+                           $signed(c$tupIn_0[6381:6375]),
+                           c$tupIn_0[6374:6373],   c$tupIn_0[6372:6369],
+                           c$tupIn_0[6368:5793],   c$tupIn_0[5792:5788],
+                           $signed(c$tupIn_0[5787:5756]),
+                           c$tupIn_0[5755:5750],   c$tupIn_0[5749:5639],
+                           c$tupIn_0[5638:5634],   c$tupIn_0[5633:5378],
+                           $signed(c$tupIn_0[5377:5346]),
+                           c$tupIn_0[5345:5339],
+                           $signed(c$tupIn_0[5338:5275]),
+                           c$tupIn_0[5274:5051],   c$tupIn_0[5050:4827],
+                           $signed(c$tupIn_0[4826:4763]),
+                           c$tupIn_0[4762:3739],   c$tupIn_0[3738:2715],
+                           c$tupIn_0[2714:2708],
+                           $signed(c$tupIn_0[2707:2676]),
+                           c$tupIn_0[2675:2548],
+                           $signed(c$tupIn_0[2547:2516]),
+                           c$tupIn_0[2515:2292],
+                           $signed(c$tupIn_0[2291:2260]),
+                           $signed(c$tupIn_0[2259:2228]),
+                           $signed(c$tupIn_0[2227:2164]),
+                           $signed(c$tupIn_0[2163:2100]),
+                           $signed(c$tupIn_0[2099:2078]),
+                           $signed(c$tupIn_0[2077:2056]),
+                           $signed(c$tupIn_0[2055:1992]),
+                           $signed(c$tupIn_0[1991:1928]),
+                           c$tupIn_0[1927:1896],
+                           $signed(c$tupIn_0[1895:1864]),
+                           c$tupIn_0[1863:1857],   c$tupIn_0[1856:1856],
+                           c$tupIn_0[1855:1824],   c$tupIn_0[1823:1568],
+                           c$mulSumOut,   $signed(c$tupIn_0[1503:1472]),
+                           $signed(c$tupIn_0[1471:1440]),
+                           $signed(c$tupIn_0[1439:1408]),
+                           c$tupIn_0[1407:1152],
+                           $signed(c$tupIn_0[1151:1088]),
+                           c$tupIn_0[1087:832],
+                           $signed(c$tupIn_0[831:768]),
+                           c$tupIn_0[767:256],   c$tupIn_0[255:0]},
                           {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                           {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                            {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                            {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                            {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                            {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
-      5'd5 : result_16 = {{c$tupIn_0[5392:5388],
-                           c$tupIn_0[5387:5387],   c$tupIn_0[5386:5383],
-                           c$tupIn_0[5382:5377],   c$tupIn_0[5376:5369],
-                           c$tupIn_0[5368:5367],
-                           $signed(c$tupIn_0[5366:5303]),
-                           $signed(c$tupIn_0[5302:5271]),
-                           $signed(c$tupIn_0[5270:5265]),
-                           $signed(c$tupIn_0[5264:5233]),   c$app_arg_30,
-                           $signed(c$tupIn_0[5200:5194]),
-                           c$tupIn_0[5193:5191],   c$tupIn_0[5190:5183],
-                           c$tupIn_0[5182:5175],
-                           $signed(c$tupIn_0[5174:5143]),
-                           c$tupIn_0[5142:5141],   c$tupIn_0[5140:5109],
-                           c$tupIn_0[5108:4981],
-                           $signed(c$tupIn_0[4980:4974]),
-                           c$tupIn_0[4973:4846],
-                           $signed(c$tupIn_0[4845:4839]),
-                           c$tupIn_0[4838:4837],   c$tupIn_0[4836:4833],
-                           c$tupIn_0[4832:4257],   c$tupIn_0[4256:4252],
-                           $signed(c$tupIn_0[4251:4220]),
-                           c$tupIn_0[4219:4214],   c$tupIn_0[4213:4103],
-                           c$tupIn_0[4102:4098],   c$tupIn_0[4097:3842],
-                           $signed(c$tupIn_0[3841:3810]),
-                           c$tupIn_0[3809:3803],
-                           $signed(c$tupIn_0[3802:3739]),
-                           c$tupIn_0[3738:3515],   c$tupIn_0[3514:3291],
-                           $signed(c$tupIn_0[3290:3227]),
-                           c$tupIn_0[3226:2203],   c$tupIn_0[2202:1179],
-                           c$tupIn_0[1178:1172],
-                           $signed(c$tupIn_0[1171:1140]),
-                           $signed(c$tupIn_0[1139:1108]),
-                           $signed(c$tupIn_0[1107:1076]),
-                           c$tupIn_0[1075:852],
-                           $signed(c$tupIn_0[851:820]),
-                           $signed(c$tupIn_0[819:788]),
-                           $signed(c$tupIn_0[787:724]),
-                           $signed(c$tupIn_0[723:660]),
-                           $signed(c$tupIn_0[659:638]),
-                           $signed(c$tupIn_0[637:616]),
-                           $signed(c$tupIn_0[615:552]),
-                           $signed(c$tupIn_0[551:488]),
-                           c$tupIn_0[487:456],
-                           $signed(c$tupIn_0[455:424]),
-                           c$tupIn_0[423:417],   c$tupIn_0[416:416],
-                           c$tupIn_0[415:384],   c$tupIn_0[383:128],
-                           $signed(c$tupIn_0[127:64]),
-                           $signed(c$tupIn_0[63:32]),   c$mulRoundOut},
+      5'd5 : result_15 = {{c$tupIn_0[6928:6924],
+                           c$tupIn_0[6923:6923],   c$tupIn_0[6922:6919],
+                           c$tupIn_0[6918:6913],   c$tupIn_0[6912:6905],
+                           c$tupIn_0[6904:6903],
+                           $signed(c$tupIn_0[6902:6839]),
+                           $signed(c$tupIn_0[6838:6807]),
+                           $signed(c$tupIn_0[6806:6801]),
+                           $signed(c$tupIn_0[6800:6769]),   c$app_arg_36,
+                           $signed(c$tupIn_0[6736:6730]),
+                           c$tupIn_0[6729:6727],   c$tupIn_0[6726:6719],
+                           c$tupIn_0[6718:6711],
+                           $signed(c$tupIn_0[6710:6679]),
+                           c$tupIn_0[6678:6677],   c$tupIn_0[6676:6645],
+                           c$tupIn_0[6644:6517],
+                           $signed(c$tupIn_0[6516:6510]),
+                           c$tupIn_0[6509:6382],
+                           $signed(c$tupIn_0[6381:6375]),
+                           c$tupIn_0[6374:6373],   c$tupIn_0[6372:6369],
+                           c$tupIn_0[6368:5793],   c$tupIn_0[5792:5788],
+                           $signed(c$tupIn_0[5787:5756]),
+                           c$tupIn_0[5755:5750],   c$tupIn_0[5749:5639],
+                           c$tupIn_0[5638:5634],   c$tupIn_0[5633:5378],
+                           $signed(c$tupIn_0[5377:5346]),
+                           c$tupIn_0[5345:5339],
+                           $signed(c$tupIn_0[5338:5275]),
+                           c$tupIn_0[5274:5051],   c$tupIn_0[5050:4827],
+                           $signed(c$tupIn_0[4826:4763]),
+                           c$tupIn_0[4762:3739],   c$tupIn_0[3738:2715],
+                           c$tupIn_0[2714:2708],
+                           $signed(c$tupIn_0[2707:2676]),
+                           c$tupIn_0[2675:2548],
+                           $signed(c$tupIn_0[2547:2516]),
+                           c$tupIn_0[2515:2292],
+                           $signed(c$tupIn_0[2291:2260]),
+                           $signed(c$tupIn_0[2259:2228]),
+                           $signed(c$tupIn_0[2227:2164]),
+                           $signed(c$tupIn_0[2163:2100]),
+                           $signed(c$tupIn_0[2099:2078]),
+                           $signed(c$tupIn_0[2077:2056]),
+                           $signed(c$tupIn_0[2055:1992]),
+                           $signed(c$tupIn_0[1991:1928]),
+                           c$tupIn_0[1927:1896],
+                           $signed(c$tupIn_0[1895:1864]),
+                           c$tupIn_0[1863:1857],   c$tupIn_0[1856:1856],
+                           c$tupIn_0[1855:1824],   c$tupIn_0[1823:1568],
+                           $signed(c$tupIn_0[1567:1504]),
+                           $signed(c$tupIn_0[1503:1472]),
+                           c$mulRoundOut,
+                           $signed(c$tupIn_0[1439:1408]),
+                           c$tupIn_0[1407:1152],
+                           $signed(c$tupIn_0[1151:1088]),
+                           c$tupIn_0[1087:832],
+                           $signed(c$tupIn_0[831:768]),
+                           c$tupIn_0[767:256],   c$tupIn_0[255:0]},
                           {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                           {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                            {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                            {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                            {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                            {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
-      5'd6 : result_16 = {{c$tupIn_0[5392:5388],
-                           c$tupIn_0[5387:5387],   c$tupIn_0[5386:5383],
-                           c$tupIn_0[5382:5377],   c$tupIn_0[5376:5369],
-                           c$tupIn_0[5368:5367],
-                           $signed(c$tupIn_0[5366:5303]),
-                           $signed(c$tupIn_0[5302:5271]),
-                           $signed(c$tupIn_0[5270:5265]),
-                           $signed(c$tupIn_0[5264:5233]),   c$app_arg_30,
-                           $signed(c$tupIn_0[5200:5194]),
-                           c$tupIn_0[5193:5191],   c$tupIn_0[5190:5183],
-                           c$tupIn_0[5182:5175],
-                           $signed(c$tupIn_0[5174:5143]),
-                           c$tupIn_0[5142:5141],   c$tupIn_0[5140:5109],
-                           c$tupIn_0[5108:4981],
-                           $signed(c$tupIn_0[4980:4974]),
-                           c$tupIn_0[4973:4846],
-                           $signed(c$tupIn_0[4845:4839]),
-                           c$tupIn_0[4838:4837],   c$tupIn_0[4836:4833],
-                           c$tupIn_0[4832:4257],   c$tupIn_0[4256:4252],
-                           $signed(c$tupIn_0[4251:4220]),
-                           c$tupIn_0[4219:4214],   c$tupIn_0[4213:4103],
-                           c$tupIn_0[4102:4098],   c$tupIn_0[4097:3842],
-                           $signed(c$tupIn_0[3841:3810]),
-                           c$tupIn_0[3809:3803],
-                           $signed(c$tupIn_0[3802:3739]),
-                           c$tupIn_0[3738:3515],   c$tupIn_0[3514:3291],
-                           $signed(c$tupIn_0[3290:3227]),
-                           c$tupIn_0[3226:2203],   c$tupIn_0[2202:1179],
-                           c$tupIn_0[1178:1172],
-                           $signed(c$tupIn_0[1171:1140]),
-                           $signed(c$tupIn_0[1139:1108]),
-                           $signed(c$tupIn_0[1107:1076]),
-                           c$tupIn_0[1075:852],
-                           $signed(c$tupIn_0[851:820]),
-                           $signed(c$tupIn_0[819:788]),
-                           $signed(c$tupIn_0[787:724]),
-                           $signed(c$tupIn_0[723:660]),
-                           $signed(c$tupIn_0[659:638]),
-                           $signed(c$tupIn_0[637:616]),
-                           $signed(c$tupIn_0[615:552]),
-                           $signed(c$tupIn_0[551:488]),
-                           c$tupIn_0[487:456],
-                           $signed(c$tupIn_0[455:424]),
-                           c$tupIn_0[423:417],   c$tupIn_0[416:416],
-                           c$app_arg_29,   c$tupIn_0[383:128],
-                           $signed(c$tupIn_0[127:64]),
-                           $signed(c$tupIn_0[63:32]),
-                           $signed(c$tupIn_0[31:0])},
+      5'd6 : result_15 = {{c$tupIn_0[6928:6924],
+                           c$tupIn_0[6923:6923],   c$tupIn_0[6922:6919],
+                           c$tupIn_0[6918:6913],   c$tupIn_0[6912:6905],
+                           c$tupIn_0[6904:6903],
+                           $signed(c$tupIn_0[6902:6839]),
+                           $signed(c$tupIn_0[6838:6807]),
+                           $signed(c$tupIn_0[6806:6801]),
+                           $signed(c$tupIn_0[6800:6769]),   c$app_arg_36,
+                           $signed(c$tupIn_0[6736:6730]),
+                           c$tupIn_0[6729:6727],   c$tupIn_0[6726:6719],
+                           c$tupIn_0[6718:6711],
+                           $signed(c$tupIn_0[6710:6679]),
+                           c$tupIn_0[6678:6677],   c$tupIn_0[6676:6645],
+                           c$tupIn_0[6644:6517],
+                           $signed(c$tupIn_0[6516:6510]),
+                           c$tupIn_0[6509:6382],
+                           $signed(c$tupIn_0[6381:6375]),
+                           c$tupIn_0[6374:6373],   c$tupIn_0[6372:6369],
+                           c$tupIn_0[6368:5793],   c$tupIn_0[5792:5788],
+                           $signed(c$tupIn_0[5787:5756]),
+                           c$tupIn_0[5755:5750],   c$tupIn_0[5749:5639],
+                           c$tupIn_0[5638:5634],   c$tupIn_0[5633:5378],
+                           $signed(c$tupIn_0[5377:5346]),
+                           c$tupIn_0[5345:5339],
+                           $signed(c$tupIn_0[5338:5275]),
+                           c$tupIn_0[5274:5051],   c$tupIn_0[5050:4827],
+                           $signed(c$tupIn_0[4826:4763]),
+                           c$tupIn_0[4762:3739],   c$tupIn_0[3738:2715],
+                           c$tupIn_0[2714:2708],
+                           $signed(c$tupIn_0[2707:2676]),
+                           c$tupIn_0[2675:2548],
+                           $signed(c$tupIn_0[2547:2516]),
+                           c$tupIn_0[2515:2292],
+                           $signed(c$tupIn_0[2291:2260]),
+                           $signed(c$tupIn_0[2259:2228]),
+                           $signed(c$tupIn_0[2227:2164]),
+                           $signed(c$tupIn_0[2163:2100]),
+                           $signed(c$tupIn_0[2099:2078]),
+                           $signed(c$tupIn_0[2077:2056]),
+                           $signed(c$tupIn_0[2055:1992]),
+                           $signed(c$tupIn_0[1991:1928]),
+                           c$tupIn_0[1927:1896],
+                           $signed(c$tupIn_0[1895:1864]),
+                           c$tupIn_0[1863:1857],   c$tupIn_0[1856:1856],
+                           c$app_arg_35,   c$tupIn_0[1823:1568],
+                           $signed(c$tupIn_0[1567:1504]),
+                           $signed(c$tupIn_0[1503:1472]),
+                           $signed(c$tupIn_0[1471:1440]),
+                           $signed(c$tupIn_0[1439:1408]),
+                           c$tupIn_0[1407:1152],
+                           $signed(c$tupIn_0[1151:1088]),
+                           c$tupIn_0[1087:832],
+                           $signed(c$tupIn_0[831:768]),
+                           c$tupIn_0[767:256],   c$tupIn_0[255:0]},
                           {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                           {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                           {1'b1,{c$bv_11[0+:7],
-                                  $signed(result_51[31:0])}},
+                           {1'b1,{c$bv_12[0+:7],
+                                  $signed(result_50[1471:1440])}},
                            {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                            {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                            {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
-      default : result_16 = {{c$tupIn_0[5392:5388],
-                              c$tupIn_0[5387:5387],   c$tupIn_0[5386:5383],
-                              c$tupIn_0[5382:5377],   c$tupIn_0[5376:5369],
-                              c$tupIn_0[5368:5367],
-                              $signed(c$tupIn_0[5366:5303]),
-                              $signed(c$tupIn_0[5302:5271]),
-                              $signed(c$tupIn_0[5270:5265]),
-                              $signed(c$tupIn_0[5264:5233]),   c$app_arg_30,
-                              $signed(c$tupIn_0[5200:5194]),
-                              c$tupIn_0[5193:5191],   c$tupIn_0[5190:5183],
-                              c$tupIn_0[5182:5175],
-                              $signed(c$tupIn_0[5174:5143]),
-                              c$tupIn_0[5142:5141],   c$tupIn_0[5140:5109],
-                              c$tupIn_0[5108:4981],
-                              $signed(c$tupIn_0[4980:4974]),
-                              c$tupIn_0[4973:4846],
-                              $signed(c$tupIn_0[4845:4839]),
-                              c$tupIn_0[4838:4837],   c$tupIn_0[4836:4833],
-                              c$tupIn_0[4832:4257],   c$tupIn_0[4256:4252],
-                              $signed(c$tupIn_0[4251:4220]),
-                              c$tupIn_0[4219:4214],   c$tupIn_0[4213:4103],
-                              c$tupIn_0[4102:4098],   c$tupIn_0[4097:3842],
-                              $signed(c$tupIn_0[3841:3810]),
-                              c$tupIn_0[3809:3803],
-                              $signed(c$tupIn_0[3802:3739]),
-                              c$tupIn_0[3738:3515],   c$tupIn_0[3514:3291],
-                              $signed(c$tupIn_0[3290:3227]),
-                              c$tupIn_0[3226:2203],   c$tupIn_0[2202:1179],
-                              c$tupIn_0[1178:1172],
-                              $signed(c$tupIn_0[1171:1140]),
-                              $signed(c$tupIn_0[1139:1108]),
-                              $signed(c$tupIn_0[1107:1076]),
-                              c$tupIn_0[1075:852],
-                              $signed(c$tupIn_0[851:820]),
-                              $signed(c$tupIn_0[819:788]),
-                              $signed(c$tupIn_0[787:724]),
-                              $signed(c$tupIn_0[723:660]),
-                              $signed(c$tupIn_0[659:638]),
-                              $signed(c$tupIn_0[637:616]),
-                              $signed(c$tupIn_0[615:552]),
-                              $signed(c$tupIn_0[551:488]),
-                              c$tupIn_0[487:456],
-                              $signed(c$tupIn_0[455:424]),
-                              c$tupIn_0[423:417],   c$tupIn_0[416:416],
-                              c$tupIn_0[415:384],   c$tupIn_0[383:128],
-                              $signed(c$tupIn_0[127:64]),
-                              $signed(c$tupIn_0[63:32]),
-                              $signed(c$tupIn_0[31:0])},
+      default : result_15 = {{c$tupIn_0[6928:6924],
+                              c$tupIn_0[6923:6923],   c$tupIn_0[6922:6919],
+                              c$tupIn_0[6918:6913],   c$tupIn_0[6912:6905],
+                              c$tupIn_0[6904:6903],
+                              $signed(c$tupIn_0[6902:6839]),
+                              $signed(c$tupIn_0[6838:6807]),
+                              $signed(c$tupIn_0[6806:6801]),
+                              $signed(c$tupIn_0[6800:6769]),   c$app_arg_36,
+                              $signed(c$tupIn_0[6736:6730]),
+                              c$tupIn_0[6729:6727],   c$tupIn_0[6726:6719],
+                              c$tupIn_0[6718:6711],
+                              $signed(c$tupIn_0[6710:6679]),
+                              c$tupIn_0[6678:6677],   c$tupIn_0[6676:6645],
+                              c$tupIn_0[6644:6517],
+                              $signed(c$tupIn_0[6516:6510]),
+                              c$tupIn_0[6509:6382],
+                              $signed(c$tupIn_0[6381:6375]),
+                              c$tupIn_0[6374:6373],   c$tupIn_0[6372:6369],
+                              c$tupIn_0[6368:5793],   c$tupIn_0[5792:5788],
+                              $signed(c$tupIn_0[5787:5756]),
+                              c$tupIn_0[5755:5750],   c$tupIn_0[5749:5639],
+                              c$tupIn_0[5638:5634],   c$tupIn_0[5633:5378],
+                              $signed(c$tupIn_0[5377:5346]),
+                              c$tupIn_0[5345:5339],
+                              $signed(c$tupIn_0[5338:5275]),
+                              c$tupIn_0[5274:5051],   c$tupIn_0[5050:4827],
+                              $signed(c$tupIn_0[4826:4763]),
+                              c$tupIn_0[4762:3739],   c$tupIn_0[3738:2715],
+                              c$tupIn_0[2714:2708],
+                              $signed(c$tupIn_0[2707:2676]),
+                              c$tupIn_0[2675:2548],
+                              $signed(c$tupIn_0[2547:2516]),
+                              c$tupIn_0[2515:2292],
+                              $signed(c$tupIn_0[2291:2260]),
+                              $signed(c$tupIn_0[2259:2228]),
+                              $signed(c$tupIn_0[2227:2164]),
+                              $signed(c$tupIn_0[2163:2100]),
+                              $signed(c$tupIn_0[2099:2078]),
+                              $signed(c$tupIn_0[2077:2056]),
+                              $signed(c$tupIn_0[2055:1992]),
+                              $signed(c$tupIn_0[1991:1928]),
+                              c$tupIn_0[1927:1896],
+                              $signed(c$tupIn_0[1895:1864]),
+                              c$tupIn_0[1863:1857],   c$tupIn_0[1856:1856],
+                              c$tupIn_0[1855:1824],   c$tupIn_0[1823:1568],
+                              $signed(c$tupIn_0[1567:1504]),
+                              $signed(c$tupIn_0[1503:1472]),
+                              $signed(c$tupIn_0[1471:1440]),
+                              $signed(c$tupIn_0[1439:1408]),
+                              c$tupIn_0[1407:1152],
+                              $signed(c$tupIn_0[1151:1088]),
+                              c$tupIn_0[1087:832],
+                              $signed(c$tupIn_0[831:768]),
+                              c$tupIn_0[767:256],   c$tupIn_0[255:0]},
                              {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                              {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
@@ -5033,242 +5723,263 @@ module decoder_small_fault_kvrow
     endcase
   end
 
-  assign c$app_arg_fun_arg_15 = $signed(result_51[31:0]);
+  assign c$app_arg_fun_arg_21 = $signed(result_50[1471:1440]);
 
-  LlamaDv_Top_Decoder_decoderSmallKvWrongRow_vinAbs LlamaDv_Top_Decoder_decoderSmallKvWrongRow_vinAbs_c$app_arg_29
-    ( .result (c$app_arg_29)
-    , .c$arg (c$app_arg_fun_arg_15) );
+  LlamaDv_Top_Decoder_decoderSmallKvWrongRow_vinAbs LlamaDv_Top_Decoder_decoderSmallKvWrongRow_vinAbs_c$app_arg_35
+    ( .result (c$app_arg_35)
+    , .c$arg (c$app_arg_fun_arg_21) );
 
-  assign c$app_arg_30 = (result_51[5232:5201] <= result_51[415:384]) ? result_51[415:384] : result_51[5232:5201];
+  assign c$app_arg_36 = (result_50[6768:6737] <= result_50[1855:1824]) ? result_50[1855:1824] : result_50[6768:6737];
 
-  assign c$siluMulOut_fun_arg = $signed(result_51[5174:5143]);
+  assign c$siluMulOut_fun_arg = $signed(result_50[6710:6679]);
 
   LlamaDv_Top_Decoder_decoderSmallKvWrongRow_siluMul LlamaDv_Top_Decoder_decoderSmallKvWrongRow_siluMul_c$siluMulOut
     ( .result (c$siluMulOut)
-    , .c$arg (c$siluMulOut_fun_arg)
-    , .c$arg_0 (c$siluMulOut_app_arg) );
+    , .eta (c$siluMulOut_fun_arg)
+    , .eta1 (c$siluMulOut_app_arg) );
 
-  assign c$siluMulOut_app_arg_selection_1 = result_51[4102:4098];
+  assign c$siluMulOut_app_arg_selection_1 = result_50[5638:5634];
 
-  assign c$s_3 = $signed(result_51[127:64]);
+  assign c$s_5 = $signed(result_50[1567:1504]);
 
   always @(*) begin
     case(c$siluMulOut_app_arg_selection_1)
-      5'd0 : c$siluMulOut_app_arg = $signed({c$s_3[64-1],c$s_3[0+:(32-1)]});
-      default : c$siluMulOut_app_arg = $signed(result_51[63:32]);
+      5'd0 : c$siluMulOut_app_arg = $signed({c$s_5[64-1],c$s_5[0+:(32-1)]});
+      default : c$siluMulOut_app_arg = $signed(result_50[1503:1472]);
     endcase
   end
 
-  assign c$mulRoundOut_fun_arg = $signed(result_51[127:64]);
+  assign c$mulRoundOut_fun_arg = $signed(result_50[1567:1504]);
 
   LlamaDv_Top_Decoder_decoderSmallKvWrongRow_mulRound LlamaDv_Top_Decoder_decoderSmallKvWrongRow_mulRound_c$mulRoundOut
     ( .result (c$mulRoundOut)
     , .p (c$mulRoundOut_fun_arg) );
 
-  assign c$mulSumOut_fun_arg = result_51[383:128];
+  assign c$mulSumOut_fun_arg = result_50[1823:1568];
 
   LlamaDv_Top_Decoder_decoderSmallKvWrongRow_mulSum LlamaDv_Top_Decoder_decoderSmallKvWrongRow_mulSum_c$mulSumOut
     ( .result (c$mulSumOut)
     , .t1 (c$mulSumOut_fun_arg) );
 
-  assign c$step_$jOut_selection_1 = result_51[5376:5369];
+  assign c$step_$jOut_selection_1 = result_50[6912:6905];
 
   always @(*) begin
     case(c$step_$jOut_selection_1)
       8'd63 : c$step_$jOut = {5'd20,
-                              c$step_$jOut_app_arg[5387:5387],
-                              c$step_$jOut_app_arg[5386:5383],
-                              c$step_$jOut_app_arg[5382:5377],
-                              c$step_$jOut_app_arg[5376:5369],
-                              c$step_$jOut_app_arg[5368:5367],
-                              $signed(c$step_$jOut_app_arg[5366:5303]),
-                              $signed(c$step_$jOut_app_arg[5302:5271]),
-                              $signed(c$step_$jOut_app_arg[5270:5265]),
-                              $signed(c$step_$jOut_app_arg[5264:5233]),
-                              c$step_$jOut_app_arg[5232:5201],
-                              $signed(c$step_$jOut_app_arg[5200:5194]),
-                              c$step_$jOut_app_arg[5193:5191],
-                              c$step_$jOut_app_arg[5190:5183],
-                              c$step_$jOut_app_arg[5182:5175],
-                              $signed(c$step_$jOut_app_arg[5174:5143]),
-                              c$step_$jOut_app_arg[5142:5141],
-                              c$step_$jOut_app_arg[5140:5109],
-                              c$step_$jOut_app_arg[5108:4981],
-                              $signed(c$step_$jOut_app_arg[4980:4974]),
-                              c$step_$jOut_app_arg[4973:4846],
-                              $signed(c$step_$jOut_app_arg[4845:4839]),
-                              c$step_$jOut_app_arg[4838:4837],
-                              c$step_$jOut_app_arg[4836:4833],
-                              c$step_$jOut_app_arg[4832:4257],
-                              c$step_$jOut_app_arg[4256:4252],
-                              $signed(c$step_$jOut_app_arg[4251:4220]),
-                              c$step_$jOut_app_arg[4219:4214],
-                              c$step_$jOut_app_arg[4213:4103],
-                              c$step_$jOut_app_arg[4102:4098],
-                              c$step_$jOut_app_arg[4097:3842],
-                              $signed(c$step_$jOut_app_arg[3841:3810]),
-                              c$step_$jOut_app_arg[3809:3803],
-                              $signed(c$step_$jOut_app_arg[3802:3739]),
-                              c$step_$jOut_app_arg[3738:3515],
-                              c$step_$jOut_app_arg[3514:3291],
-                              $signed(c$step_$jOut_app_arg[3290:3227]),
-                              c$step_$jOut_app_arg[3226:2203],
-                              c$step_$jOut_app_arg[2202:1179],
-                              c$step_$jOut_app_arg[1178:1172],
-                              $signed(c$step_$jOut_app_arg[1171:1140]),
-                              $signed(c$step_$jOut_app_arg[1139:1108]),
-                              $signed(c$step_$jOut_app_arg[1107:1076]),
-                              c$step_$jOut_app_arg[1075:852],
-                              $signed(c$step_$jOut_app_arg[851:820]),
-                              $signed(c$step_$jOut_app_arg[819:788]),
-                              $signed(c$step_$jOut_app_arg[787:724]),
-                              $signed(c$step_$jOut_app_arg[723:660]),
-                              $signed(c$step_$jOut_app_arg[659:638]),
-                              $signed(c$step_$jOut_app_arg[637:616]),
-                              $signed(c$step_$jOut_app_arg[615:552]),
-                              $signed(c$step_$jOut_app_arg[551:488]),
-                              c$step_$jOut_app_arg[487:456],
-                              $signed(c$step_$jOut_app_arg[455:424]),
-                              c$step_$jOut_app_arg[423:417],
-                              c$step_$jOut_app_arg[416:416],
-                              c$step_$jOut_app_arg[415:384],
-                              c$step_$jOut_app_arg[383:128],
-                              $signed(c$step_$jOut_app_arg[127:64]),
-                              $signed(c$step_$jOut_app_arg[63:32]),
-                              $signed(c$step_$jOut_app_arg[31:0])};
+                              c$step_$jOut_app_arg[6923:6923],
+                              c$step_$jOut_app_arg[6922:6919],
+                              c$step_$jOut_app_arg[6918:6913],
+                              c$step_$jOut_app_arg[6912:6905],
+                              c$step_$jOut_app_arg[6904:6903],
+                              $signed(c$step_$jOut_app_arg[6902:6839]),
+                              $signed(c$step_$jOut_app_arg[6838:6807]),
+                              $signed(c$step_$jOut_app_arg[6806:6801]),
+                              $signed(c$step_$jOut_app_arg[6800:6769]),
+                              c$step_$jOut_app_arg[6768:6737],
+                              $signed(c$step_$jOut_app_arg[6736:6730]),
+                              c$step_$jOut_app_arg[6729:6727],
+                              c$step_$jOut_app_arg[6726:6719],
+                              c$step_$jOut_app_arg[6718:6711],
+                              $signed(c$step_$jOut_app_arg[6710:6679]),
+                              c$step_$jOut_app_arg[6678:6677],
+                              c$step_$jOut_app_arg[6676:6645],
+                              c$step_$jOut_app_arg[6644:6517],
+                              $signed(c$step_$jOut_app_arg[6516:6510]),
+                              c$step_$jOut_app_arg[6509:6382],
+                              $signed(c$step_$jOut_app_arg[6381:6375]),
+                              c$step_$jOut_app_arg[6374:6373],
+                              c$step_$jOut_app_arg[6372:6369],
+                              c$step_$jOut_app_arg[6368:5793],
+                              c$step_$jOut_app_arg[5792:5788],
+                              $signed(c$step_$jOut_app_arg[5787:5756]),
+                              c$step_$jOut_app_arg[5755:5750],
+                              c$step_$jOut_app_arg[5749:5639],
+                              c$step_$jOut_app_arg[5638:5634],
+                              c$step_$jOut_app_arg[5633:5378],
+                              $signed(c$step_$jOut_app_arg[5377:5346]),
+                              c$step_$jOut_app_arg[5345:5339],
+                              $signed(c$step_$jOut_app_arg[5338:5275]),
+                              c$step_$jOut_app_arg[5274:5051],
+                              c$step_$jOut_app_arg[5050:4827],
+                              $signed(c$step_$jOut_app_arg[4826:4763]),
+                              c$step_$jOut_app_arg[4762:3739],
+                              c$step_$jOut_app_arg[3738:2715],
+                              c$step_$jOut_app_arg[2714:2708],
+                              $signed(c$step_$jOut_app_arg[2707:2676]),
+                              c$step_$jOut_app_arg[2675:2548],
+                              $signed(c$step_$jOut_app_arg[2547:2516]),
+                              c$step_$jOut_app_arg[2515:2292],
+                              $signed(c$step_$jOut_app_arg[2291:2260]),
+                              $signed(c$step_$jOut_app_arg[2259:2228]),
+                              $signed(c$step_$jOut_app_arg[2227:2164]),
+                              $signed(c$step_$jOut_app_arg[2163:2100]),
+                              $signed(c$step_$jOut_app_arg[2099:2078]),
+                              $signed(c$step_$jOut_app_arg[2077:2056]),
+                              $signed(c$step_$jOut_app_arg[2055:1992]),
+                              $signed(c$step_$jOut_app_arg[1991:1928]),
+                              c$step_$jOut_app_arg[1927:1896],
+                              $signed(c$step_$jOut_app_arg[1895:1864]),
+                              c$step_$jOut_app_arg[1863:1857],
+                              c$step_$jOut_app_arg[1856:1856],
+                              c$step_$jOut_app_arg[1855:1824],
+                              c$step_$jOut_app_arg[1823:1568],
+                              $signed(c$step_$jOut_app_arg[1567:1504]),
+                              $signed(c$step_$jOut_app_arg[1503:1472]),
+                              $signed(c$step_$jOut_app_arg[1471:1440]),
+                              $signed(c$step_$jOut_app_arg[1439:1408]),
+                              c$step_$jOut_app_arg[1407:1152],
+                              $signed(c$step_$jOut_app_arg[1151:1088]),
+                              c$step_$jOut_app_arg[1087:832],
+                              $signed(c$step_$jOut_app_arg[831:768]),
+                              c$step_$jOut_app_arg[767:256],
+                              c$step_$jOut_app_arg[255:0]};
       default : c$step_$jOut = c$step_$jOut_app_arg;
     endcase
   end
 
-  assign c$step_$jOut_app_arg = ((result_51[5376:5369] == 8'd0) | ($signed(result_31[95:64]) > $signed(result_51[4251:4220]))) ? {5'd19,
-                                                                                                                                  result_51[5387:5387],
-                                                                                                                                  result_51[5386:5383],
-                                                                                                                                  result_51[5382:5377],
-                                                                                                                                  step30,
-                                                                                                                                  result_51[5368:5367],
-                                                                                                                                  $signed(result_51[5366:5303]),
-                                                                                                                                  $signed(result_51[5302:5271]),
-                                                                                                                                  $signed(result_51[5270:5265]),
-                                                                                                                                  $signed(result_51[5264:5233]),
-                                                                                                                                  result_51[5232:5201],
-                                                                                                                                  $signed(result_51[5200:5194]),
-                                                                                                                                  result_51[5193:5191],
-                                                                                                                                  result_51[5190:5183],
-                                                                                                                                  result_51[5182:5175],
-                                                                                                                                  $signed(result_51[5174:5143]),
-                                                                                                                                  result_51[5142:5141],
-                                                                                                                                  result_51[5140:5109],
-                                                                                                                                  result_51[5108:4981],
-                                                                                                                                  $signed(result_51[4980:4974]),
-                                                                                                                                  result_51[4973:4846],
-                                                                                                                                  $signed(result_51[4845:4839]),
-                                                                                                                                  result_51[4838:4837],
-                                                                                                                                  result_51[4836:4833],
-                                                                                                                                  result_51[4832:4257],
-                                                                                                                                  result_51[4256:4252],
-                                                                                                                                  $signed(result_31[95:64]),
+  assign c$step_$jOut_app_arg = ((result_50[6912:6905] == 8'd0) | ($signed(result_30[95:64]) > $signed(result_50[5787:5756]))) ? {5'd19,
+                                                                                                                                  result_50[6923:6923],
+                                                                                                                                  result_50[6922:6919],
+                                                                                                                                  result_50[6918:6913],
+                                                                                                                                  step24,
+                                                                                                                                  result_50[6904:6903],
+                                                                                                                                  $signed(result_50[6902:6839]),
+                                                                                                                                  $signed(result_50[6838:6807]),
+                                                                                                                                  $signed(result_50[6806:6801]),
+                                                                                                                                  $signed(result_50[6800:6769]),
+                                                                                                                                  result_50[6768:6737],
+                                                                                                                                  $signed(result_50[6736:6730]),
+                                                                                                                                  result_50[6729:6727],
+                                                                                                                                  result_50[6726:6719],
+                                                                                                                                  result_50[6718:6711],
+                                                                                                                                  $signed(result_50[6710:6679]),
+                                                                                                                                  result_50[6678:6677],
+                                                                                                                                  result_50[6676:6645],
+                                                                                                                                  result_50[6644:6517],
+                                                                                                                                  $signed(result_50[6516:6510]),
+                                                                                                                                  result_50[6509:6382],
+                                                                                                                                  $signed(result_50[6381:6375]),
+                                                                                                                                  result_50[6374:6373],
+                                                                                                                                  result_50[6372:6369],
+                                                                                                                                  result_50[6368:5793],
+                                                                                                                                  result_50[5792:5788],
+                                                                                                                                  $signed(result_30[95:64]),
                                                                                                                                   c$step_$jOut_app_arg_0,
                                                                                                                                   s,
-                                                                                                                                  result_51[4102:4098],
-                                                                                                                                  result_51[4097:3842],
-                                                                                                                                  $signed(result_51[3841:3810]),
-                                                                                                                                  result_51[3809:3803],
-                                                                                                                                  $signed(result_51[3802:3739]),
-                                                                                                                                  result_51[3738:3515],
-                                                                                                                                  result_51[3514:3291],
-                                                                                                                                  $signed(result_51[3290:3227]),
-                                                                                                                                  result_51[3226:2203],
-                                                                                                                                  result_51[2202:1179],
-                                                                                                                                  result_51[1178:1172],
-                                                                                                                                  $signed(result_51[1171:1140]),
-                                                                                                                                  $signed(result_51[1139:1108]),
-                                                                                                                                  $signed(result_51[1107:1076]),
-                                                                                                                                  result_51[1075:852],
-                                                                                                                                  $signed(result_51[851:820]),
-                                                                                                                                  $signed(result_51[819:788]),
-                                                                                                                                  $signed(result_51[787:724]),
-                                                                                                                                  $signed(result_51[723:660]),
-                                                                                                                                  $signed(result_51[659:638]),
-                                                                                                                                  $signed(result_51[637:616]),
-                                                                                                                                  $signed(result_51[615:552]),
-                                                                                                                                  $signed(result_51[551:488]),
-                                                                                                                                  result_51[487:456],
-                                                                                                                                  $signed(result_51[455:424]),
-                                                                                                                                  result_51[423:417],
-                                                                                                                                  result_51[416:416],
-                                                                                                                                  result_51[415:384],
-                                                                                                                                  result_51[383:128],
-                                                                                                                                  $signed(result_51[127:64]),
-                                                                                                                                  $signed(result_51[63:32]),
-                                                                                                                                  $signed(result_51[31:0])} : {5'd19,
-                                                                                                                                                               result_51[5387:5387],
-                                                                                                                                                               result_51[5386:5383],
-                                                                                                                                                               result_51[5382:5377],
-                                                                                                                                                               step30,
-                                                                                                                                                               result_51[5368:5367],
-                                                                                                                                                               $signed(result_51[5366:5303]),
-                                                                                                                                                               $signed(result_51[5302:5271]),
-                                                                                                                                                               $signed(result_51[5270:5265]),
-                                                                                                                                                               $signed(result_51[5264:5233]),
-                                                                                                                                                               result_51[5232:5201],
-                                                                                                                                                               $signed(result_51[5200:5194]),
-                                                                                                                                                               result_51[5193:5191],
-                                                                                                                                                               result_51[5190:5183],
-                                                                                                                                                               result_51[5182:5175],
-                                                                                                                                                               $signed(result_51[5174:5143]),
-                                                                                                                                                               result_51[5142:5141],
-                                                                                                                                                               result_51[5140:5109],
-                                                                                                                                                               result_51[5108:4981],
-                                                                                                                                                               $signed(result_51[4980:4974]),
-                                                                                                                                                               result_51[4973:4846],
-                                                                                                                                                               $signed(result_51[4845:4839]),
-                                                                                                                                                               result_51[4838:4837],
-                                                                                                                                                               result_51[4836:4833],
-                                                                                                                                                               result_51[4832:4257],
-                                                                                                                                                               result_51[4256:4252],
-                                                                                                                                                               $signed(result_51[4251:4220]),
-                                                                                                                                                               result_51[4219:4214],
-                                                                                                                                                               s,
-                                                                                                                                                               result_51[4102:4098],
-                                                                                                                                                               result_51[4097:3842],
-                                                                                                                                                               $signed(result_51[3841:3810]),
-                                                                                                                                                               result_51[3809:3803],
-                                                                                                                                                               $signed(result_51[3802:3739]),
-                                                                                                                                                               result_51[3738:3515],
-                                                                                                                                                               result_51[3514:3291],
-                                                                                                                                                               $signed(result_51[3290:3227]),
-                                                                                                                                                               result_51[3226:2203],
-                                                                                                                                                               result_51[2202:1179],
-                                                                                                                                                               result_51[1178:1172],
-                                                                                                                                                               $signed(result_51[1171:1140]),
-                                                                                                                                                               $signed(result_51[1139:1108]),
-                                                                                                                                                               $signed(result_51[1107:1076]),
-                                                                                                                                                               result_51[1075:852],
-                                                                                                                                                               $signed(result_51[851:820]),
-                                                                                                                                                               $signed(result_51[819:788]),
-                                                                                                                                                               $signed(result_51[787:724]),
-                                                                                                                                                               $signed(result_51[723:660]),
-                                                                                                                                                               $signed(result_51[659:638]),
-                                                                                                                                                               $signed(result_51[637:616]),
-                                                                                                                                                               $signed(result_51[615:552]),
-                                                                                                                                                               $signed(result_51[551:488]),
-                                                                                                                                                               result_51[487:456],
-                                                                                                                                                               $signed(result_51[455:424]),
-                                                                                                                                                               result_51[423:417],
-                                                                                                                                                               result_51[416:416],
-                                                                                                                                                               result_51[415:384],
-                                                                                                                                                               result_51[383:128],
-                                                                                                                                                               $signed(result_51[127:64]),
-                                                                                                                                                               $signed(result_51[63:32]),
-                                                                                                                                                               $signed(result_51[31:0])};
+                                                                                                                                  result_50[5638:5634],
+                                                                                                                                  result_50[5633:5378],
+                                                                                                                                  $signed(result_50[5377:5346]),
+                                                                                                                                  result_50[5345:5339],
+                                                                                                                                  $signed(result_50[5338:5275]),
+                                                                                                                                  result_50[5274:5051],
+                                                                                                                                  result_50[5050:4827],
+                                                                                                                                  $signed(result_50[4826:4763]),
+                                                                                                                                  result_50[4762:3739],
+                                                                                                                                  result_50[3738:2715],
+                                                                                                                                  result_50[2714:2708],
+                                                                                                                                  $signed(result_50[2707:2676]),
+                                                                                                                                  result_50[2675:2548],
+                                                                                                                                  $signed(result_50[2547:2516]),
+                                                                                                                                  result_50[2515:2292],
+                                                                                                                                  $signed(result_50[2291:2260]),
+                                                                                                                                  $signed(result_50[2259:2228]),
+                                                                                                                                  $signed(result_50[2227:2164]),
+                                                                                                                                  $signed(result_50[2163:2100]),
+                                                                                                                                  $signed(result_50[2099:2078]),
+                                                                                                                                  $signed(result_50[2077:2056]),
+                                                                                                                                  $signed(result_50[2055:1992]),
+                                                                                                                                  $signed(result_50[1991:1928]),
+                                                                                                                                  result_50[1927:1896],
+                                                                                                                                  $signed(result_50[1895:1864]),
+                                                                                                                                  result_50[1863:1857],
+                                                                                                                                  result_50[1856:1856],
+                                                                                                                                  result_50[1855:1824],
+                                                                                                                                  result_50[1823:1568],
+                                                                                                                                  $signed(result_50[1567:1504]),
+                                                                                                                                  $signed(result_50[1503:1472]),
+                                                                                                                                  $signed(result_50[1471:1440]),
+                                                                                                                                  $signed(result_50[1439:1408]),
+                                                                                                                                  result_50[1407:1152],
+                                                                                                                                  $signed(result_50[1151:1088]),
+                                                                                                                                  result_50[1087:832],
+                                                                                                                                  $signed(result_50[831:768]),
+                                                                                                                                  result_50[767:256],
+                                                                                                                                  result_50[255:0]} : {5'd19,
+                                                                                                                                                       result_50[6923:6923],
+                                                                                                                                                       result_50[6922:6919],
+                                                                                                                                                       result_50[6918:6913],
+                                                                                                                                                       step24,
+                                                                                                                                                       result_50[6904:6903],
+                                                                                                                                                       $signed(result_50[6902:6839]),
+                                                                                                                                                       $signed(result_50[6838:6807]),
+                                                                                                                                                       $signed(result_50[6806:6801]),
+                                                                                                                                                       $signed(result_50[6800:6769]),
+                                                                                                                                                       result_50[6768:6737],
+                                                                                                                                                       $signed(result_50[6736:6730]),
+                                                                                                                                                       result_50[6729:6727],
+                                                                                                                                                       result_50[6726:6719],
+                                                                                                                                                       result_50[6718:6711],
+                                                                                                                                                       $signed(result_50[6710:6679]),
+                                                                                                                                                       result_50[6678:6677],
+                                                                                                                                                       result_50[6676:6645],
+                                                                                                                                                       result_50[6644:6517],
+                                                                                                                                                       $signed(result_50[6516:6510]),
+                                                                                                                                                       result_50[6509:6382],
+                                                                                                                                                       $signed(result_50[6381:6375]),
+                                                                                                                                                       result_50[6374:6373],
+                                                                                                                                                       result_50[6372:6369],
+                                                                                                                                                       result_50[6368:5793],
+                                                                                                                                                       result_50[5792:5788],
+                                                                                                                                                       $signed(result_50[5787:5756]),
+                                                                                                                                                       result_50[5755:5750],
+                                                                                                                                                       s,
+                                                                                                                                                       result_50[5638:5634],
+                                                                                                                                                       result_50[5633:5378],
+                                                                                                                                                       $signed(result_50[5377:5346]),
+                                                                                                                                                       result_50[5345:5339],
+                                                                                                                                                       $signed(result_50[5338:5275]),
+                                                                                                                                                       result_50[5274:5051],
+                                                                                                                                                       result_50[5050:4827],
+                                                                                                                                                       $signed(result_50[4826:4763]),
+                                                                                                                                                       result_50[4762:3739],
+                                                                                                                                                       result_50[3738:2715],
+                                                                                                                                                       result_50[2714:2708],
+                                                                                                                                                       $signed(result_50[2707:2676]),
+                                                                                                                                                       result_50[2675:2548],
+                                                                                                                                                       $signed(result_50[2547:2516]),
+                                                                                                                                                       result_50[2515:2292],
+                                                                                                                                                       $signed(result_50[2291:2260]),
+                                                                                                                                                       $signed(result_50[2259:2228]),
+                                                                                                                                                       $signed(result_50[2227:2164]),
+                                                                                                                                                       $signed(result_50[2163:2100]),
+                                                                                                                                                       $signed(result_50[2099:2078]),
+                                                                                                                                                       $signed(result_50[2077:2056]),
+                                                                                                                                                       $signed(result_50[2055:1992]),
+                                                                                                                                                       $signed(result_50[1991:1928]),
+                                                                                                                                                       result_50[1927:1896],
+                                                                                                                                                       $signed(result_50[1895:1864]),
+                                                                                                                                                       result_50[1863:1857],
+                                                                                                                                                       result_50[1856:1856],
+                                                                                                                                                       result_50[1855:1824],
+                                                                                                                                                       result_50[1823:1568],
+                                                                                                                                                       $signed(result_50[1567:1504]),
+                                                                                                                                                       $signed(result_50[1503:1472]),
+                                                                                                                                                       $signed(result_50[1471:1440]),
+                                                                                                                                                       $signed(result_50[1439:1408]),
+                                                                                                                                                       result_50[1407:1152],
+                                                                                                                                                       $signed(result_50[1151:1088]),
+                                                                                                                                                       result_50[1087:832],
+                                                                                                                                                       $signed(result_50[831:768]),
+                                                                                                                                                       result_50[767:256],
+                                                                                                                                                       result_50[255:0]};
 
-  assign c$bv_12 = result_51[5376:5369];
+  assign c$bv_13 = result_50[6912:6905];
 
-  assign c$step_$jOut_app_arg_0 = c$bv_12[0+:6];
+  assign c$step_$jOut_app_arg_0 = c$bv_13[0+:6];
 
-  assign c$packShiftOut_fun_arg = result_51[423:417];
+  assign c$packShiftOut_fun_arg = result_50[1863:1857];
 
-  assign c$packShiftOut_fun_arg_0 = $signed(result_51[455:424]);
+  assign c$packShiftOut_fun_arg_0 = $signed(result_50[1895:1864]);
 
   LlamaDv_Top_Decoder_decoderSmallKvWrongRow_packShift LlamaDv_Top_Decoder_decoderSmallKvWrongRow_packShift_c$packShiftOut
     ( .c$case_alt (c$packShiftOut)
@@ -5278,71 +5989,117 @@ module decoder_small_fault_kvrow
   LlamaDv_Top_Decoder_decoderSmallKvWrongRow_packAbs LlamaDv_Top_Decoder_decoderSmallKvWrongRow_packAbs_c$packAbsOut
     (.result (c$packAbsOut), .c$arg (d));
 
-  assign d_selection_1 = result_51[5142:5141];
+  assign d_selection_1 = result_50[6678:6677];
 
   always @(*) begin
     case(d_selection_1)
-      2'b10 : d = $signed(result_31[95:64]);
-      default : d = $signed(result_31[31:0]);
+      2'b10 : d = $signed(result_30[95:64]);
+      default : d = $signed(result_30[31:0]);
     endcase
   end
 
-  assign c$normGainOut_fun_arg = $signed(result_51[1171:1140]);
+  assign c$mulRoundOut_fun_arg_0 = $signed(result_50[831:768]);
 
-  assign c$normGainOut_fun_arg_0 = $signed(result_51[1139:1108]);
+  LlamaDv_Top_Decoder_decoderSmallKvWrongRow_mulRound LlamaDv_Top_Decoder_decoderSmallKvWrongRow_mulRound_c$mulRoundOut_0
+    ( .result (c$mulRoundOut_0)
+    , .p (c$mulRoundOut_fun_arg_0) );
+
+  assign c$vec = result_50[2675:2548];
+
+  assign c$normGainOut_fun_arg = $signed(result_50[2707:2676]);
+
+  assign c$normGainOut_fun_arg_0 = $signed(c$vec[128-1 -: 32]);
 
   LlamaDv_Top_Decoder_decoderSmallKvWrongRow_normGain LlamaDv_Top_Decoder_decoderSmallKvWrongRow_normGain_c$normGainOut
     ( .result (c$normGainOut)
-    , .xr (c$normGainOut_fun_arg)
-    , .g (c$normGainOut_fun_arg_0) );
+    , .eta (c$normGainOut_fun_arg)
+    , .eta1 (c$normGainOut_fun_arg_0) );
 
-  assign c$normScaleOut_fun_arg = $signed(result_31[159:128]);
+  assign c$normScaleOut_fun_arg = $signed(result_50[1439:1408]);
 
-  assign c$normScaleOut_fun_arg_0 = $signed(result_51[5264:5233]);
+  assign c$normScaleOut_fun_arg_0 = $signed(result_50[6800:6769]);
 
   LlamaDv_Top_Decoder_decoderSmallKvWrongRow_normScale LlamaDv_Top_Decoder_decoderSmallKvWrongRow_normScale_c$normScaleOut
     ( .result (c$normScaleOut)
-    , .x (c$normScaleOut_fun_arg)
-    , .rinv (c$normScaleOut_fun_arg_0) );
+    , .eta (c$normScaleOut_fun_arg)
+    , .eta1 (c$normScaleOut_fun_arg_0) );
 
-  assign c$sumSquareOut_fun_arg = $signed(result_51[5366:5303]);
+  assign c$mulRoundOut_fun_arg_1 = $signed(result_50[1151:1088]);
 
-  assign c$sumSquareOut_fun_arg_0 = $signed(result_31[159:128]);
+  LlamaDv_Top_Decoder_decoderSmallKvWrongRow_mulRound LlamaDv_Top_Decoder_decoderSmallKvWrongRow_mulRound_c$mulRoundOut_1
+    ( .result (c$mulRoundOut_1)
+    , .p (c$mulRoundOut_fun_arg_1) );
+
+  assign c$sumSquareOut_fun_arg = $signed(result_50[6902:6839]);
+
+  assign c$sumSquareOut_fun_arg_0 = $signed(result_30[159:128]);
 
   LlamaDv_Top_Decoder_decoderSmallKvWrongRow_sumSquare LlamaDv_Top_Decoder_decoderSmallKvWrongRow_sumSquare_c$sumSquareOut
     ( .result (c$sumSquareOut)
     , .ss (c$sumSquareOut_fun_arg)
     , .x (c$sumSquareOut_fun_arg_0) );
 
+  LlamaDv_Top_Decoder_decoderSmallKvWrongRow_mulSum LlamaDv_Top_Decoder_decoderSmallKvWrongRow_mulSum_c$mulSumOut_0
+    ( .result (c$mulSumOut_0)
+    , .t1 (c$mulSumOut_app_arg) );
+
+  assign c$mulSumOut_app_arg_selection_1 = result_50[6928:6924];
+
+  assign c$vec_0 = result_50[767:256];
+
+  always @(*) begin
+    case(c$mulSumOut_app_arg_selection_1)
+      5'b00100 : c$mulSumOut_app_arg = result_50[1087:832];
+      default : c$mulSumOut_app_arg = c$vec_0[256-1:0];
+    endcase
+  end
+
   LlamaDv_Top_Decoder_decoderSmallKvWrongRow_vinAbs LlamaDv_Top_Decoder_decoderSmallKvWrongRow_vinAbs_c$vinAbsOut
     ( .result (c$vinAbsOut)
     , .c$arg (c$vinAbsOut_app_arg) );
 
-  assign c$vinAbsOut_app_arg_selection_1 = result_51[5392:5388];
+  assign c$vinAbsOut_app_arg_selection_1 = result_50[6928:6924];
 
   always @(*) begin
     case(c$vinAbsOut_app_arg_selection_1)
-      5'b00100 : c$vinAbsOut_app_arg = $signed(result_51[1107:1076]);
+      5'b00100 : c$vinAbsOut_app_arg = $signed(result_50[2547:2516]);
       default : c$vinAbsOut_app_arg = o;
     endcase
   end
 
   assign o = $signed(acc[32-1:0]);
 
-  assign acc = result_51[4768:4257];
+  assign acc = result_50[6304:5793];
 
-  assign c$s_4 = $signed(result_51[922:859]);
+  LlamaDv_Top_Decoder_decoderSmallKvWrongRow_mulSum LlamaDv_Top_Decoder_decoderSmallKvWrongRow_mulSum_c$mulSumOut_1
+    ( .result (c$mulSumOut_1)
+    , .t1 (c$mulSumOut_app_arg_0) );
 
-  assign c$recipStartLargeOut = {(($unsigned(($signed({c$s_4[64-1],c$s_4[0+:(32-1)]}))))),
+  assign c$mulSumOut_app_arg_selection_4 = result_50[6928:6924];
+
+  assign c$vec_1 = result_50[767:256];
+
+  always @(*) begin
+    case(c$mulSumOut_app_arg_selection_4)
+      5'b00011 : c$mulSumOut_app_arg_0 = result_50[1823:1568];
+      5'b00100 : c$mulSumOut_app_arg_0 = result_50[1407:1152];
+      5'b01000 : c$mulSumOut_app_arg_0 = c$vec_1[512-1 -: 256];
+      default : c$mulSumOut_app_arg_0 = result_50[255:0];
+    endcase
+  end
+
+  assign c$s_6 = $signed(result_50[2362:2299]);
+
+  assign c$recipStartLargeOut = {(($unsigned(($signed({c$s_6[64-1],c$s_6[0+:(32-1)]}))))),
                                  32'd262144,   42'd0,   5'd11};
 
-  assign c$app_arg_fun_arg_16 = result_51[5232:5201];
+  assign c$app_arg_fun_arg_22 = result_50[6768:6737];
 
-  LlamaDv_Top_Decoder_decoderSmallKvWrongRow_vinExp LlamaDv_Top_Decoder_decoderSmallKvWrongRow_vinExp_c$app_arg_31
-    ( .result (c$app_arg_31)
-    , .c$arg (c$app_arg_fun_arg_16) );
+  LlamaDv_Top_Decoder_decoderSmallKvWrongRow_vinExp LlamaDv_Top_Decoder_decoderSmallKvWrongRow_vinExp_c$app_arg_37
+    ( .result (c$app_arg_37)
+    , .c$arg (c$app_arg_fun_arg_22) );
 
-  assign c$app_arg_32 = (result_51[5232:5201] <= result_51[415:384]) ? result_51[415:384] : result_51[5232:5201];
+  assign c$app_arg_38 = (result_50[6768:6737] <= result_50[1855:1824]) ? result_50[1855:1824] : result_50[6768:6737];
 
   always @(*) begin
     case(c$step_vinQuantOut_app_arg)
@@ -5355,111 +6112,123 @@ module decoder_small_fault_kvrow
     endcase
   end
 
-  assign result_selection_33 = result_51[5376:5369];
+  assign result_selection_30 = result_50[6912:6905];
 
   always @(*) begin
-    case(result_selection_33)
-      8'd0 : result_17 = {{result_51[5392:5388],
-                           result_51[5387:5387],   result_51[5386:5383],
-                           result_51[5382:5377],   step30,
-                           result_51[5368:5367],
-                           $signed(result_51[5366:5303]),
-                           $signed(result_51[5302:5271]),
-                           $signed(result_51[5270:5265]),
-                           $signed(result_51[5264:5233]),   c$app_arg_32,
-                           $signed(result_51[5200:5194]),
-                           result_51[5193:5191],   result_51[5190:5183],
-                           result_51[5182:5175],
-                           $signed(result_51[5174:5143]),
-                           result_51[5142:5141],   result_51[5140:5109],
-                           result_51[5108:4981],
-                           $signed(result_51[4980:4974]),
-                           result_51[4973:4846],
-                           $signed(result_51[4845:4839]),
-                           result_51[4838:4837],   result_51[4836:4833],
-                           result_51[4832:4257],   result_51[4256:4252],
-                           $signed(result_51[4251:4220]),
-                           result_51[4219:4214],   s,
-                           result_51[4102:4098],   result_51[4097:3842],
-                           $signed(result_51[3841:3810]),
-                           result_51[3809:3803],
-                           $signed(result_51[3802:3739]),
-                           result_51[3738:3515],   result_51[3514:3291],
-                           $signed(result_51[3290:3227]),
-                           result_51[3226:2203],   result_51[2202:1179],
-                           result_51[1178:1172],
-                           $signed(result_51[1171:1140]),
-                           $signed(result_51[1139:1108]),
-                           $signed(result_51[1107:1076]),
-                           result_51[1075:852],
-                           $signed(result_51[851:820]),
-                           $signed(result_51[819:788]),
-                           $signed(result_51[787:724]),
-                           $signed(result_51[723:660]),
-                           $signed(result_51[659:638]),
-                           $signed(result_51[637:616]),
-                           $signed(result_51[615:552]),
-                           $signed(result_51[551:488]),
-                           result_51[487:456],
-                           $signed(result_51[455:424]),
-                           result_51[423:417],   result_51[416:416],
-                           result_51[415:384],   result_51[383:128],
-                           $signed(result_51[127:64]),
-                           $signed(result_51[63:32]),
-                           $signed(result_51[31:0])},
+    case(result_selection_30)
+      8'd0 : result_16 = {{result_50[6928:6924],
+                           result_50[6923:6923],   result_50[6922:6919],
+                           result_50[6918:6913],   step24,
+                           result_50[6904:6903],
+                           $signed(result_50[6902:6839]),
+                           $signed(result_50[6838:6807]),
+                           $signed(result_50[6806:6801]),
+                           $signed(result_50[6800:6769]),   c$app_arg_38,
+                           $signed(result_50[6736:6730]),
+                           result_50[6729:6727],   result_50[6726:6719],
+                           result_50[6718:6711],
+                           $signed(result_50[6710:6679]),
+                           result_50[6678:6677],   result_50[6676:6645],
+                           result_50[6644:6517],
+                           $signed(result_50[6516:6510]),
+                           result_50[6509:6382],
+                           $signed(result_50[6381:6375]),
+                           result_50[6374:6373],   result_50[6372:6369],
+                           result_50[6368:5793],   result_50[5792:5788],
+                           $signed(result_50[5787:5756]),
+                           result_50[5755:5750],   s,
+                           result_50[5638:5634],   result_50[5633:5378],
+                           $signed(result_50[5377:5346]),
+                           result_50[5345:5339],
+                           $signed(result_50[5338:5275]),
+                           result_50[5274:5051],   result_50[5050:4827],
+                           $signed(result_50[4826:4763]),
+                           result_50[4762:3739],   result_50[3738:2715],
+                           result_50[2714:2708],
+                           $signed(result_50[2707:2676]),
+                           result_50[2675:2548],
+                           $signed(result_50[2547:2516]),
+                           result_50[2515:2292],
+                           $signed(result_50[2291:2260]),
+                           $signed(result_50[2259:2228]),
+                           $signed(result_50[2227:2164]),
+                           $signed(result_50[2163:2100]),
+                           $signed(result_50[2099:2078]),
+                           $signed(result_50[2077:2056]),
+                           $signed(result_50[2055:1992]),
+                           $signed(result_50[1991:1928]),
+                           result_50[1927:1896],
+                           $signed(result_50[1895:1864]),
+                           result_50[1863:1857],   result_50[1856:1856],
+                           result_50[1855:1824],   result_50[1823:1568],
+                           $signed(result_50[1567:1504]),
+                           $signed(result_50[1503:1472]),
+                           $signed(result_50[1471:1440]),
+                           $signed(result_50[1439:1408]),
+                           result_50[1407:1152],
+                           $signed(result_50[1151:1088]),
+                           result_50[1087:832],
+                           $signed(result_50[831:768]),
+                           result_50[767:256],   result_50[255:0]},
                           {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                           {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                            {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                            {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                            {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                            {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
-      default : result_17 = {{5'd6,
-                              result_51[5387:5387],   result_51[5386:5383],
-                              result_51[5382:5377],   result_51[5376:5369],
-                              result_51[5368:5367],
-                              $signed(result_51[5366:5303]),
-                              $signed(result_51[5302:5271]),
-                              $signed(result_51[5270:5265]),
-                              $signed(result_51[5264:5233]),
-                              result_51[5232:5201],   c$app_arg_31,
+      default : result_16 = {{5'd6,
+                              result_50[6923:6923],   result_50[6922:6919],
+                              result_50[6918:6913],   result_50[6912:6905],
+                              result_50[6904:6903],
+                              $signed(result_50[6902:6839]),
+                              $signed(result_50[6838:6807]),
+                              $signed(result_50[6806:6801]),
+                              $signed(result_50[6800:6769]),
+                              result_50[6768:6737],   c$app_arg_37,
                               c$step_vinQuantOut_app_arg,   sh_1[15:8],
-                              sh_1[7:0],   $signed(result_51[5174:5143]),
-                              result_51[5142:5141],   result_51[5140:5109],
-                              result_51[5108:4981],
-                              $signed(result_51[4980:4974]),
-                              result_51[4973:4846],
-                              $signed(result_51[4845:4839]),
-                              result_51[4838:4837],   result_51[4836:4833],
-                              result_51[4832:4257],   result_51[4256:4252],
-                              $signed(result_51[4251:4220]),
-                              result_51[4219:4214],   s,
-                              result_51[4102:4098],   result_51[4097:3842],
-                              $signed(result_51[3841:3810]),
-                              result_51[3809:3803],
-                              $signed(result_51[3802:3739]),
-                              result_51[3738:3515],   result_51[3514:3291],
-                              $signed(result_51[3290:3227]),
-                              result_51[3226:2203],   result_51[2202:1179],
-                              result_51[1178:1172],
-                              $signed(result_51[1171:1140]),
-                              $signed(result_51[1139:1108]),
-                              $signed(result_51[1107:1076]),
-                              result_51[1075:852],
-                              $signed(result_51[851:820]),
-                              $signed(result_51[819:788]),
-                              $signed(result_51[787:724]),
-                              $signed(result_51[723:660]),
-                              $signed(result_51[659:638]),
-                              $signed(result_51[637:616]),
-                              $signed(result_51[615:552]),
-                              $signed(result_51[551:488]),
-                              result_51[487:456],
-                              $signed(result_51[455:424]),
-                              result_51[423:417],   result_51[416:416],
-                              result_51[415:384],   result_51[383:128],
-                              $signed(result_51[127:64]),
-                              $signed(result_51[63:32]),
-                              $signed(result_51[31:0])},
+                              sh_1[7:0],   $signed(result_50[6710:6679]),
+                              result_50[6678:6677],   result_50[6676:6645],
+                              result_50[6644:6517],
+                              $signed(result_50[6516:6510]),
+                              result_50[6509:6382],
+                              $signed(result_50[6381:6375]),
+                              result_50[6374:6373],   result_50[6372:6369],
+                              result_50[6368:5793],   result_50[5792:5788],
+                              $signed(result_50[5787:5756]),
+                              result_50[5755:5750],   s,
+                              result_50[5638:5634],   result_50[5633:5378],
+                              $signed(result_50[5377:5346]),
+                              result_50[5345:5339],
+                              $signed(result_50[5338:5275]),
+                              result_50[5274:5051],   result_50[5050:4827],
+                              $signed(result_50[4826:4763]),
+                              result_50[4762:3739],   result_50[3738:2715],
+                              result_50[2714:2708],
+                              $signed(result_50[2707:2676]),
+                              result_50[2675:2548],
+                              $signed(result_50[2547:2516]),
+                              result_50[2515:2292],
+                              $signed(result_50[2291:2260]),
+                              $signed(result_50[2259:2228]),
+                              $signed(result_50[2227:2164]),
+                              $signed(result_50[2163:2100]),
+                              $signed(result_50[2099:2078]),
+                              $signed(result_50[2077:2056]),
+                              $signed(result_50[2055:1992]),
+                              $signed(result_50[1991:1928]),
+                              result_50[1927:1896],
+                              $signed(result_50[1895:1864]),
+                              result_50[1863:1857],   result_50[1856:1856],
+                              result_50[1855:1824],   result_50[1823:1568],
+                              $signed(result_50[1567:1504]),
+                              $signed(result_50[1503:1472]),
+                              $signed(result_50[1471:1440]),
+                              $signed(result_50[1439:1408]),
+                              result_50[1407:1152],
+                              $signed(result_50[1151:1088]),
+                              result_50[1087:832],
+                              $signed(result_50[831:768]),
+                              result_50[767:256],   result_50[255:0]},
                              {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                              {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
@@ -5469,9 +6238,9 @@ module decoder_small_fault_kvrow
     endcase
   end
 
-  assign step30 = result_51[5376:5369] + 8'd1;
+  assign step24 = result_50[6912:6905] + 8'd1;
 
-  assign c$step_vinQuantOut_app_arg_selection_1 = result_51[5392:5388];
+  assign c$step_vinQuantOut_app_arg_selection_1 = result_50[6928:6924];
 
   always @(*) begin
     case(c$step_vinQuantOut_app_arg_selection_1)
@@ -5480,7 +6249,7 @@ module decoder_small_fault_kvrow
     endcase
   end
 
-  assign c$step_vinQuantOut_case_alt_selection_1 = result_51[5368:5367];
+  assign c$step_vinQuantOut_case_alt_selection_1 = result_50[6904:6903];
 
   always @(*) begin
     case(c$step_vinQuantOut_case_alt_selection_1)
@@ -5490,301 +6259,322 @@ module decoder_small_fault_kvrow
     endcase
   end
 
-  assign c$tupIn_selection_1 = result_51[5392:5388];
+  assign c$tupIn_selection_1 = result_50[6928:6924];
 
   always @(*) begin
     case(c$tupIn_selection_1)
       5'b00011 : c$tupIn = {5'd4,   {5'd3,
-                                     result_51[5387:5387],   result_51[5386:5383],
-                                     result_51[5382:5377],   result_51[5376:5369],
-                                     result_51[5368:5367],
-                                     $signed(result_51[5366:5303]),
-                                     $signed(result_51[5302:5271]),
-                                     $signed(result_51[5270:5265]),
-                                     c$tupIn_app_arg,   result_51[5232:5201],
-                                     $signed(result_51[5200:5194]),
-                                     result_51[5193:5191],   result_51[5190:5183],
-                                     result_51[5182:5175],
-                                     $signed(result_51[5174:5143]),
-                                     result_51[5142:5141],   result_51[5140:5109],
-                                     result_51[5108:4981],
-                                     $signed(result_51[4980:4974]),
-                                     result_51[4973:4846],
-                                     $signed(result_51[4845:4839]),
-                                     result_51[4838:4837],   result_51[4836:4833],
-                                     result_51[4832:4257],   result_51[4256:4252],
-                                     $signed(result_51[4251:4220]),
-                                     result_51[4219:4214],   s,
-                                     result_51[4102:4098],   result_51[4097:3842],
-                                     $signed(result_51[3841:3810]),
-                                     result_51[3809:3803],
-                                     $signed(result_51[3802:3739]),
-                                     result_51[3738:3515],   result_51[3514:3291],
-                                     $signed(result_51[3290:3227]),
-                                     result_51[3226:2203],   result_51[2202:1179],
-                                     result_51[1178:1172],
-                                     $signed(result_51[1171:1140]),
-                                     $signed(result_51[1139:1108]),
-                                     $signed(result_51[1107:1076]),
-                                     result_51[1075:852],
-                                     $signed(result_51[851:820]),
-                                     $signed(result_51[819:788]),
-                                     $signed(result_51[787:724]),
-                                     $signed(result_51[723:660]),
-                                     $signed(result_51[659:638]),
-                                     $signed(result_51[637:616]),
-                                     $signed(result_51[615:552]),
-                                     $signed(result_51[551:488]),
-                                     result_51[487:456],
-                                     $signed(result_51[455:424]),
-                                     result_51[423:417],   result_51[416:416],
-                                     result_51[415:384],   result_51[383:128],
-                                     $signed(result_51[127:64]),
-                                     $signed(result_51[63:32]),
-                                     $signed(result_51[31:0])}};
+                                     result_50[6923:6923],   result_50[6922:6919],
+                                     result_50[6918:6913],   result_50[6912:6905],
+                                     result_50[6904:6903],
+                                     $signed(result_50[6902:6839]),
+                                     $signed(result_50[6838:6807]),
+                                     $signed(result_50[6806:6801]),
+                                     c$tupIn_app_arg,   result_50[6768:6737],
+                                     $signed(result_50[6736:6730]),
+                                     result_50[6729:6727],   result_50[6726:6719],
+                                     result_50[6718:6711],
+                                     $signed(result_50[6710:6679]),
+                                     result_50[6678:6677],   result_50[6676:6645],
+                                     result_50[6644:6517],
+                                     $signed(result_50[6516:6510]),
+                                     result_50[6509:6382],
+                                     $signed(result_50[6381:6375]),
+                                     result_50[6374:6373],   result_50[6372:6369],
+                                     result_50[6368:5793],   result_50[5792:5788],
+                                     $signed(result_50[5787:5756]),
+                                     result_50[5755:5750],   s,
+                                     result_50[5638:5634],   result_50[5633:5378],
+                                     $signed(result_50[5377:5346]),
+                                     result_50[5345:5339],
+                                     $signed(result_50[5338:5275]),
+                                     result_50[5274:5051],   result_50[5050:4827],
+                                     $signed(result_50[4826:4763]),
+                                     result_50[4762:3739],   result_50[3738:2715],
+                                     result_50[2714:2708],
+                                     $signed(result_50[2707:2676]),
+                                     result_50[2675:2548],
+                                     $signed(result_50[2547:2516]),
+                                     result_50[2515:2292],
+                                     $signed(result_50[2291:2260]),
+                                     $signed(result_50[2259:2228]),
+                                     $signed(result_50[2227:2164]),
+                                     $signed(result_50[2163:2100]),
+                                     $signed(result_50[2099:2078]),
+                                     $signed(result_50[2077:2056]),
+                                     $signed(result_50[2055:1992]),
+                                     $signed(result_50[1991:1928]),
+                                     result_50[1927:1896],
+                                     $signed(result_50[1895:1864]),
+                                     result_50[1863:1857],   result_50[1856:1856],
+                                     result_50[1855:1824],   result_50[1823:1568],
+                                     $signed(result_50[1567:1504]),
+                                     $signed(result_50[1503:1472]),
+                                     $signed(result_50[1471:1440]),
+                                     $signed(result_50[1439:1408]),
+                                     result_50[1407:1152],
+                                     $signed(result_50[1151:1088]),
+                                     result_50[1087:832],
+                                     $signed(result_50[831:768]),
+                                     result_50[767:256],   result_50[255:0]}};
       default : c$tupIn = {5'd16,   {5'd7,
-                                     result_51[5387:5387],   result_51[5386:5383],
-                                     result_51[5382:5377],   result_51[5376:5369],
-                                     result_51[5368:5367],
-                                     $signed(result_51[5366:5303]),
-                                     $signed(result_51[5302:5271]),
-                                     $signed(result_51[5270:5265]),
-                                     $signed(result_51[5264:5233]),
-                                     result_51[5232:5201],
-                                     $signed(result_51[5200:5194]),
-                                     result_51[5193:5191],   result_51[5190:5183],
-                                     result_51[5182:5175],
-                                     $signed(result_51[5174:5143]),
-                                     result_51[5142:5141],   result_51[5140:5109],
-                                     result_51[5108:4981],
-                                     $signed(result_51[4980:4974]),
-                                     result_51[4973:4846],
-                                     $signed(result_51[4845:4839]),
-                                     result_51[4838:4837],   result_51[4836:4833],
-                                     result_51[4832:4257],   result_51[4256:4252],
-                                     $signed(result_51[4251:4220]),
-                                     result_51[4219:4214],   s,
-                                     result_51[4102:4098],   result_51[4097:3842],
-                                     $signed(result_51[3841:3810]),
-                                     result_51[3809:3803],
-                                     $signed(result_51[3802:3739]),
-                                     result_51[3738:3515],   result_51[3514:3291],
-                                     $signed(result_51[3290:3227]),
-                                     result_51[3226:2203],   result_51[2202:1179],
-                                     result_51[1178:1172],
-                                     $signed(result_51[1171:1140]),
-                                     $signed(result_51[1139:1108]),
-                                     $signed(result_51[1107:1076]),
-                                     result_51[1075:852],
-                                     $signed(result_51[851:820]),
-                                     $signed(result_51[819:788]),
-                                     $signed(result_51[787:724]),
-                                     $signed(result_51[723:660]),
-                                     $signed(result_51[659:638]),
-                                     $signed(result_51[637:616]),
-                                     $signed(result_51[615:552]),
-                                     $signed(result_51[551:488]),
-                                     result_51[487:456],
-                                     $signed(result_51[455:424]),
-                                     result_51[423:417],   result_51[416:416],
-                                     result_51[415:384],   result_51[383:128],
-                                     $signed(result_51[127:64]),
-                                     $signed(result_51[63:32]),
-                                     $signed(result_51[31:0])}};
+                                     result_50[6923:6923],   result_50[6922:6919],
+                                     result_50[6918:6913],   result_50[6912:6905],
+                                     result_50[6904:6903],
+                                     $signed(result_50[6902:6839]),
+                                     $signed(result_50[6838:6807]),
+                                     $signed(result_50[6806:6801]),
+                                     $signed(result_50[6800:6769]),
+                                     result_50[6768:6737],
+                                     $signed(result_50[6736:6730]),
+                                     result_50[6729:6727],   result_50[6726:6719],
+                                     result_50[6718:6711],
+                                     $signed(result_50[6710:6679]),
+                                     result_50[6678:6677],   result_50[6676:6645],
+                                     result_50[6644:6517],
+                                     $signed(result_50[6516:6510]),
+                                     result_50[6509:6382],
+                                     $signed(result_50[6381:6375]),
+                                     result_50[6374:6373],   result_50[6372:6369],
+                                     result_50[6368:5793],   result_50[5792:5788],
+                                     $signed(result_50[5787:5756]),
+                                     result_50[5755:5750],   s,
+                                     result_50[5638:5634],   result_50[5633:5378],
+                                     $signed(result_50[5377:5346]),
+                                     result_50[5345:5339],
+                                     $signed(result_50[5338:5275]),
+                                     result_50[5274:5051],   result_50[5050:4827],
+                                     $signed(result_50[4826:4763]),
+                                     result_50[4762:3739],   result_50[3738:2715],
+                                     result_50[2714:2708],
+                                     $signed(result_50[2707:2676]),
+                                     result_50[2675:2548],
+                                     $signed(result_50[2547:2516]),
+                                     result_50[2515:2292],
+                                     $signed(result_50[2291:2260]),
+                                     $signed(result_50[2259:2228]),
+                                     $signed(result_50[2227:2164]),
+                                     $signed(result_50[2163:2100]),
+                                     $signed(result_50[2099:2078]),
+                                     $signed(result_50[2077:2056]),
+                                     $signed(result_50[2055:1992]),
+                                     $signed(result_50[1991:1928]),
+                                     result_50[1927:1896],
+                                     $signed(result_50[1895:1864]),
+                                     result_50[1863:1857],   result_50[1856:1856],
+                                     result_50[1855:1824],   result_50[1823:1568],
+                                     $signed(result_50[1567:1504]),
+                                     $signed(result_50[1503:1472]),
+                                     $signed(result_50[1471:1440]),
+                                     $signed(result_50[1439:1408]),
+                                     result_50[1407:1152],
+                                     $signed(result_50[1151:1088]),
+                                     result_50[1087:832],
+                                     $signed(result_50[831:768]),
+                                     result_50[767:256],   result_50[255:0]}};
     endcase
   end
 
-  assign c$tupIn_app_arg_fun_arg = result_51[1178:1172];
+  assign c$tupIn_app_arg_fun_arg = result_50[2714:2708];
 
-  assign c$tupIn_app_arg_fun_arg_0 = $signed(result_51[5366:5303]);
+  assign c$tupIn_app_arg_fun_arg_0 = $signed(result_50[6902:6839]);
 
   LlamaDv_Top_Decoder_decoderSmallKvWrongRow_normInvFinish LlamaDv_Top_Decoder_decoderSmallKvWrongRow_normInvFinish_c$tupIn_app_arg
     ( .result (c$tupIn_app_arg)
     , .a (c$tupIn_app_arg_fun_arg)
     , .y (c$tupIn_app_arg_fun_arg_0) );
 
-  assign c$tupIn_selection_4 = result_51[5392:5388];
+  assign c$tupIn_selection_4 = result_50[6928:6924];
 
   always @(*) begin
     case(c$tupIn_selection_4)
-      5'b10001 : c$tupIn_0 = {c$tupIn_app_arg_3,
+      5'b10001 : c$tupIn_0 = {result_50[6912:6905] != 8'd0,
                               c$tupIn_app_arg_0};
       default : c$tupIn_0 = {1'b1,   {5'd18,
-                                      result_51[5387:5387],   result_51[5386:5383],
-                                      result_51[5382:5377],   result_51[5376:5369],
-                                      result_51[5368:5367],
-                                      $signed(result_51[5366:5303]),
-                                      $signed(result_51[5302:5271]),
-                                      $signed(result_51[5270:5265]),
-                                      $signed(result_51[5264:5233]),
-                                      result_51[5232:5201],
-                                      $signed(result_51[5200:5194]),
-                                      result_51[5193:5191],   result_51[5190:5183],
-                                      result_51[5182:5175],
-                                      $signed(result_51[5174:5143]),
-                                      result_51[5142:5141],   result_51[5140:5109],
-                                      result_51[5108:4981],
-                                      $signed(result_51[4980:4974]),
-                                      result_51[4973:4846],
-                                      $signed(result_51[4845:4839]),
-                                      result_51[4838:4837],   result_51[4836:4833],
-                                      result_51[4832:4257],   result_51[4256:4252],
-                                      $signed(result_51[4251:4220]),
-                                      result_51[4219:4214],   s,
-                                      c$tupIn_app_arg_2,   result_51[4097:3842],
-                                      $signed(result_51[3841:3810]),
-                                      result_51[3809:3803],
-                                      $signed(result_51[3802:3739]),
-                                      result_51[3738:3515],   result_51[3514:3291],
-                                      $signed(result_51[3290:3227]),
-                                      result_51[3226:2203],   result_51[2202:1179],
-                                      result_51[1178:1172],
-                                      $signed(result_51[1171:1140]),
-                                      $signed(result_51[1139:1108]),
-                                      $signed(result_51[1107:1076]),
-                                      result_51[1075:852],
-                                      $signed(result_51[851:820]),
-                                      $signed(result_51[819:788]),
-                                      $signed(result_51[787:724]),
-                                      $signed(result_51[723:660]),
-                                      $signed(result_51[659:638]),
-                                      $signed(result_51[637:616]),
-                                      $signed(result_51[615:552]),
-                                      $signed(result_51[551:488]),
-                                      result_51[487:456],
-                                      $signed(result_51[455:424]),
-                                      result_51[423:417],   result_51[416:416],
-                                      result_51[415:384],   result_51[383:128],
-                                      $signed(result_51[127:64]),
-                                      $signed(result_51[63:32]),
-                                      $signed(result_51[31:0])}};
+                                      result_50[6923:6923],   result_50[6922:6919],
+                                      result_50[6918:6913],   result_50[6912:6905],
+                                      result_50[6904:6903],
+                                      $signed(result_50[6902:6839]),
+                                      $signed(result_50[6838:6807]),
+                                      $signed(result_50[6806:6801]),
+                                      $signed(result_50[6800:6769]),
+                                      result_50[6768:6737],
+                                      $signed(result_50[6736:6730]),
+                                      result_50[6729:6727],   result_50[6726:6719],
+                                      result_50[6718:6711],
+                                      $signed(result_50[6710:6679]),
+                                      result_50[6678:6677],   result_50[6676:6645],
+                                      result_50[6644:6517],
+                                      $signed(result_50[6516:6510]),
+                                      result_50[6509:6382],
+                                      $signed(result_50[6381:6375]),
+                                      result_50[6374:6373],   result_50[6372:6369],
+                                      result_50[6368:5793],   result_50[5792:5788],
+                                      $signed(result_50[5787:5756]),
+                                      result_50[5755:5750],   s,
+                                      c$tupIn_app_arg_2,   result_50[5633:5378],
+                                      $signed(result_50[5377:5346]),
+                                      result_50[5345:5339],
+                                      $signed(result_50[5338:5275]),
+                                      result_50[5274:5051],   result_50[5050:4827],
+                                      $signed(result_50[4826:4763]),
+                                      result_50[4762:3739],   result_50[3738:2715],
+                                      result_50[2714:2708],
+                                      $signed(result_50[2707:2676]),
+                                      result_50[2675:2548],
+                                      $signed(result_50[2547:2516]),
+                                      result_50[2515:2292],
+                                      $signed(result_50[2291:2260]),
+                                      $signed(result_50[2259:2228]),
+                                      $signed(result_50[2227:2164]),
+                                      $signed(result_50[2163:2100]),
+                                      $signed(result_50[2099:2078]),
+                                      $signed(result_50[2077:2056]),
+                                      $signed(result_50[2055:1992]),
+                                      $signed(result_50[1991:1928]),
+                                      result_50[1927:1896],
+                                      $signed(result_50[1895:1864]),
+                                      result_50[1863:1857],   result_50[1856:1856],
+                                      result_50[1855:1824],   result_50[1823:1568],
+                                      $signed(result_50[1567:1504]),
+                                      $signed(result_50[1503:1472]),
+                                      $signed(result_50[1471:1440]),
+                                      $signed(result_50[1439:1408]),
+                                      result_50[1407:1152],
+                                      $signed(result_50[1151:1088]),
+                                      result_50[1087:832],
+                                      $signed(result_50[831:768]),
+                                      result_50[767:256],   result_50[255:0]}};
     endcase
   end
 
   assign c$tupIn_app_arg_0 = c$tupIn_case_scrut ? {5'd17,
-                                                   result_51[5387:5387],   result_51[5386:5383],
-                                                   result_51[5382:5377],   result_51[5376:5369],
-                                                   result_51[5368:5367],
-                                                   $signed(result_51[5366:5303]),
-                                                   $signed(result_51[5302:5271]),
-                                                   $signed(result_51[5270:5265]),
-                                                   $signed(result_51[5264:5233]),
-                                                   result_51[5232:5201],
-                                                   $signed(result_51[5200:5194]),
-                                                   result_51[5193:5191],   result_51[5190:5183],
-                                                   result_51[5182:5175],
-                                                   $signed(result_51[5174:5143]),
-                                                   result_51[5142:5141],   result_51[5140:5109],
-                                                   result_51[5108:4981],
-                                                   $signed(result_51[4980:4974]),
-                                                   result_51[4973:4846],
-                                                   $signed(result_51[4845:4839]),
-                                                   result_51[4838:4837],   result_51[4836:4833],
-                                                   result_51[4832:4257],   result_51[4256:4252],
-                                                   $signed(result_51[4251:4220]),
-                                                   result_51[4219:4214],   s,
-                                                   c$tupIn_app_arg_2,   result_51[4097:3842],
-                                                   $signed(result_51[3841:3810]),
-                                                   result_51[3809:3803],
-                                                   $signed(result_51[3802:3739]),
-                                                   result_51[3738:3515],   result_51[3514:3291],
-                                                   $signed(result_51[3290:3227]),
-                                                   result_51[3226:2203],   result_51[2202:1179],
-                                                   result_51[1178:1172],
-                                                   $signed(result_51[1171:1140]),
-                                                   $signed(result_51[1139:1108]),
-                                                   $signed(result_51[1107:1076]),
-                                                   c$siluPipeOut,   $signed(result_51[851:820]),
+                                                   result_50[6923:6923],   result_50[6922:6919],
+                                                   result_50[6918:6913],   result_50[6912:6905],
+                                                   result_50[6904:6903],
+                                                   $signed(result_50[6902:6839]),
+                                                   $signed(result_50[6838:6807]),
+                                                   $signed(result_50[6806:6801]),
+                                                   $signed(result_50[6800:6769]),
+                                                   result_50[6768:6737],
+                                                   $signed(result_50[6736:6730]),
+                                                   result_50[6729:6727],   result_50[6726:6719],
+                                                   result_50[6718:6711],
+                                                   $signed(result_50[6710:6679]),
+                                                   result_50[6678:6677],   result_50[6676:6645],
+                                                   result_50[6644:6517],
+                                                   $signed(result_50[6516:6510]),
+                                                   result_50[6509:6382],
+                                                   $signed(result_50[6381:6375]),
+                                                   result_50[6374:6373],   result_50[6372:6369],
+                                                   result_50[6368:5793],   result_50[5792:5788],
+                                                   $signed(result_50[5787:5756]),
+                                                   result_50[5755:5750],   s,
+                                                   c$tupIn_app_arg_2,   result_50[5633:5378],
+                                                   $signed(result_50[5377:5346]),
+                                                   result_50[5345:5339],
+                                                   $signed(result_50[5338:5275]),
+                                                   result_50[5274:5051],   result_50[5050:4827],
+                                                   $signed(result_50[4826:4763]),
+                                                   result_50[4762:3739],   result_50[3738:2715],
+                                                   result_50[2714:2708],
+                                                   $signed(result_50[2707:2676]),
+                                                   result_50[2675:2548],
+                                                   $signed(result_50[2547:2516]),
+                                                   c$siluPipeOut,
+                                                   $signed(result_50[2291:2260]),
                                                    c$tupIn_app_arg_1,
-                                                   $signed(result_51[787:724]),
-                                                   $signed(result_51[723:660]),
-                                                   $signed(result_51[659:638]),
-                                                   $signed(result_51[637:616]),
-                                                   $signed(result_51[615:552]),
-                                                   $signed(result_51[551:488]),
-                                                   result_51[487:456],
-                                                   $signed(result_51[455:424]),
-                                                   result_51[423:417],   result_51[416:416],
-                                                   result_51[415:384],   result_51[383:128],
-                                                   $signed(result_51[127:64]),
-                                                   $signed(result_51[63:32]),
-                                                   $signed(result_51[31:0])} : {5'd17,
-                                                                                result_51[5387:5387],
-                                                                                result_51[5386:5383],
-                                                                                result_51[5382:5377],
-                                                                                result_51[5376:5369],
-                                                                                result_51[5368:5367],
-                                                                                $signed(result_51[5366:5303]),
-                                                                                $signed(result_51[5302:5271]),
-                                                                                $signed(result_51[5270:5265]),
-                                                                                $signed(result_51[5264:5233]),
-                                                                                result_51[5232:5201],
-                                                                                $signed(result_51[5200:5194]),
-                                                                                result_51[5193:5191],
-                                                                                result_51[5190:5183],
-                                                                                result_51[5182:5175],
-                                                                                $signed(result_51[5174:5143]),
-                                                                                result_51[5142:5141],
-                                                                                result_51[5140:5109],
-                                                                                result_51[5108:4981],
-                                                                                $signed(result_51[4980:4974]),
-                                                                                result_51[4973:4846],
-                                                                                $signed(result_51[4845:4839]),
-                                                                                result_51[4838:4837],
-                                                                                result_51[4836:4833],
-                                                                                result_51[4832:4257],
-                                                                                result_51[4256:4252],
-                                                                                $signed(result_51[4251:4220]),
-                                                                                result_51[4219:4214],   s,
-                                                                                result_51[4102:4098],
-                                                                                result_51[4097:3842],
-                                                                                $signed(result_51[3841:3810]),
-                                                                                result_51[3809:3803],
-                                                                                $signed(result_51[3802:3739]),
-                                                                                result_51[3738:3515],
-                                                                                result_51[3514:3291],
-                                                                                $signed(result_51[3290:3227]),
-                                                                                result_51[3226:2203],
-                                                                                result_51[2202:1179],
-                                                                                result_51[1178:1172],
-                                                                                $signed(result_51[1171:1140]),
-                                                                                $signed(result_51[1139:1108]),
-                                                                                $signed(result_51[1107:1076]),
-                                                                                result_51[1075:852],
-                                                                                $signed(result_51[851:820]),
-                                                                                $signed(result_51[819:788]),
-                                                                                $signed(result_51[787:724]),
-                                                                                $signed(result_51[723:660]),
-                                                                                $signed(result_51[659:638]),
-                                                                                $signed(result_51[637:616]),
-                                                                                $signed(result_51[615:552]),
-                                                                                $signed(result_51[551:488]),
-                                                                                result_51[487:456],
-                                                                                $signed(result_51[455:424]),
-                                                                                result_51[423:417],
-                                                                                result_51[416:416],
-                                                                                result_51[415:384],
-                                                                                result_51[383:128],
-                                                                                $signed(result_51[127:64]),
-                                                                                $signed(result_51[63:32]),
-                                                                                $signed(result_51[31:0])};
+                                                   $signed(result_50[2227:2164]),
+                                                   $signed(result_50[2163:2100]),
+                                                   $signed(result_50[2099:2078]),
+                                                   $signed(result_50[2077:2056]),
+                                                   $signed(result_50[2055:1992]),
+                                                   $signed(result_50[1991:1928]),
+                                                   result_50[1927:1896],
+                                                   $signed(result_50[1895:1864]),
+                                                   result_50[1863:1857],   result_50[1856:1856],
+                                                   result_50[1855:1824],   result_50[1823:1568],
+                                                   $signed(result_50[1567:1504]),
+                                                   $signed(result_50[1503:1472]),
+                                                   $signed(result_50[1471:1440]),
+                                                   $signed(result_50[1439:1408]),
+                                                   result_50[1407:1152],
+                                                   $signed(result_50[1151:1088]),
+                                                   result_50[1087:832],
+                                                   $signed(result_50[831:768]),
+                                                   result_50[767:256],
+                                                   result_50[255:0]} : {5'd17,
+                                                                        result_50[6923:6923],   result_50[6922:6919],
+                                                                        result_50[6918:6913],   result_50[6912:6905],
+                                                                        result_50[6904:6903],
+                                                                        $signed(result_50[6902:6839]),
+                                                                        $signed(result_50[6838:6807]),
+                                                                        $signed(result_50[6806:6801]),
+                                                                        $signed(result_50[6800:6769]),
+                                                                        result_50[6768:6737],
+                                                                        $signed(result_50[6736:6730]),
+                                                                        result_50[6729:6727],   result_50[6726:6719],
+                                                                        result_50[6718:6711],
+                                                                        $signed(result_50[6710:6679]),
+                                                                        result_50[6678:6677],   result_50[6676:6645],
+                                                                        result_50[6644:6517],
+                                                                        $signed(result_50[6516:6510]),
+                                                                        result_50[6509:6382],
+                                                                        $signed(result_50[6381:6375]),
+                                                                        result_50[6374:6373],   result_50[6372:6369],
+                                                                        result_50[6368:5793],   result_50[5792:5788],
+                                                                        $signed(result_50[5787:5756]),
+                                                                        result_50[5755:5750],   s,
+                                                                        result_50[5638:5634],   result_50[5633:5378],
+                                                                        $signed(result_50[5377:5346]),
+                                                                        result_50[5345:5339],
+                                                                        $signed(result_50[5338:5275]),
+                                                                        result_50[5274:5051],   result_50[5050:4827],
+                                                                        $signed(result_50[4826:4763]),
+                                                                        result_50[4762:3739],   result_50[3738:2715],
+                                                                        result_50[2714:2708],
+                                                                        $signed(result_50[2707:2676]),
+                                                                        result_50[2675:2548],
+                                                                        $signed(result_50[2547:2516]),
+                                                                        result_50[2515:2292],
+                                                                        $signed(result_50[2291:2260]),
+                                                                        $signed(result_50[2259:2228]),
+                                                                        $signed(result_50[2227:2164]),
+                                                                        $signed(result_50[2163:2100]),
+                                                                        $signed(result_50[2099:2078]),
+                                                                        $signed(result_50[2077:2056]),
+                                                                        $signed(result_50[2055:1992]),
+                                                                        $signed(result_50[1991:1928]),
+                                                                        result_50[1927:1896],
+                                                                        $signed(result_50[1895:1864]),
+                                                                        result_50[1863:1857],   result_50[1856:1856],
+                                                                        result_50[1855:1824],   result_50[1823:1568],
+                                                                        $signed(result_50[1567:1504]),
+                                                                        $signed(result_50[1503:1472]),
+                                                                        $signed(result_50[1471:1440]),
+                                                                        $signed(result_50[1439:1408]),
+                                                                        result_50[1407:1152],
+                                                                        $signed(result_50[1151:1088]),
+                                                                        result_50[1087:832],
+                                                                        $signed(result_50[831:768]),
+                                                                        result_50[767:256],   result_50[255:0]};
 
-  assign c$tupIn_app_arg_selection_2 = result_51[4102:4098];
+  assign c$tupIn_app_arg_selection_2 = result_50[5638:5634];
 
   always @(*) begin
     case(c$tupIn_app_arg_selection_2)
-      5'd0 : c$tupIn_app_arg_1 = $signed(result_31[63:32]);
-      default : c$tupIn_app_arg_1 = $signed(result_51[819:788]);
+      5'd0 : c$tupIn_app_arg_1 = $signed(result_30[63:32]);
+      default : c$tupIn_app_arg_1 = $signed(result_50[2259:2228]);
     endcase
   end
 
-  assign c$tupIn_app_arg_2 = result_51[4102:4098] + 5'd1;
+  assign c$tupIn_app_arg_2 = result_50[5638:5634] + 5'd1;
 
-  assign c$siluPipeOut_fun_arg = result_51[4102:4098];
+  assign c$siluPipeOut_fun_arg = result_50[5638:5634];
 
-  assign c$siluPipeOut_fun_arg_0 = $signed(result_31[63:32]);
+  assign c$siluPipeOut_fun_arg_0 = $signed(result_30[63:32]);
 
-  assign c$siluPipeOut_fun_arg_1 = result_51[1075:852];
+  assign c$siluPipeOut_fun_arg_1 = result_50[2515:2292];
 
   LlamaDv_Top_Decoder_decoderSmallKvWrongRow_siluPipe LlamaDv_Top_Decoder_decoderSmallKvWrongRow_siluPipe_c$siluPipeOut
     ( .result (c$siluPipeOut)
@@ -5792,33 +6582,31 @@ module decoder_small_fault_kvrow
     , .x (c$siluPipeOut_fun_arg_0)
     , .e (c$siluPipeOut_fun_arg_1) );
 
-  assign s_fun_arg = result_51[4213:4103];
+  assign s_fun_arg = result_50[5749:5639];
 
   LlamaDv_Top_Decoder_decoderSmallKvWrongRow_recipNext LlamaDv_Top_Decoder_decoderSmallKvWrongRow_recipNext_s
     (.c$case_alt (s), .r (s_fun_arg));
 
-  assign c$tupIn_case_scrut = result_51[4102:4098] < 5'd9;
-
-  assign c$tupIn_app_arg_3 = result_51[5376:5369] != 8'd0;
+  assign c$tupIn_case_scrut = result_50[5638:5634] < 5'd9;
 
   LlamaDv_Top_Decoder_decoderSmallKvWrongRow_kvCache kv_cache
-    ( .result (result_18)
+    ( .result (result_17)
     , .c$ds1_bindCsr (clk)
     , .c$ds1_bindCsr_0 (rst)
-    , .eta1 (result_20)
+    , .eta1 (result_19)
     , .eta3 (kvWr_0) );
 
   assign kvWr_0 = result_3[475:199];
 
-  assign kvh = nxt[4838:4837] >> 64'sd1;
+  assign kvh = nxt[6374:6373] >> 64'sd1;
 
-  assign c$bv_13 = nxt[5387:5387];
+  assign c$bv_14 = nxt[6923:6923];
 
-  assign result_19 = ((({{(6-1) {1'b0}},nxt[5387:5387]}) * 6'd2) + ({{(6-2) {1'b0}},kvh})) * 6'd16;
+  assign result_18 = ((({{(6-1) {1'b0}},nxt[6923:6923]}) * 6'd2) + ({{(6-2) {1'b0}},kvh})) * 6'd16;
 
-  assign c$bv_14 = nxt[4836:4833];
+  assign c$bv_15 = nxt[6372:6369];
 
-  assign result_20 = result_19 + ({{(6-4) {1'b0}},nxt[4836:4833]});
+  assign result_19 = result_18 + ({{(6-4) {1'b0}},nxt[6372:6369]});
 
   // index begin
   wire signed [31:0] vecArray [0:5-1];
@@ -5828,14 +6616,14 @@ module decoder_small_fault_kvrow
     assign vecArray[(5-1)-i] = xs[i*32+:32];
   end
   endgenerate
-  assign result_21 = vecArray[($unsigned({{(64-3) {1'b0}},i1}))];
+  assign result_20 = vecArray[($unsigned({{(64-3) {1'b0}},i1}))];
   // index end
 
-  assign xs = {$signed(c$case_alt_21),
-               $signed(c$case_alt_20),
+  assign xs = {$signed(c$case_alt_20),
                $signed(c$case_alt_19),
                $signed(c$case_alt_18),
-               $signed(c$case_alt_17)};
+               $signed(c$case_alt_17),
+               $signed(c$case_alt_16)};
 
   // romFile begin
   reg [31:0] ROM [0:64-1];
@@ -5846,7 +6634,7 @@ module decoder_small_fault_kvrow
 
   always @(posedge clk) begin : decoder_small_fault_kvrow_romFile
     if (c$xs_app_arg_case_alt) begin
-      c$case_alt_17 <= ROM[($unsigned({{(64-7) {1'b0}},c$case_alt_65}))];
+      c$case_alt_16 <= ROM[($unsigned({{(64-7) {1'b0}},c$case_alt_64}))];
     end
   end
   // romFile end
@@ -5860,7 +6648,7 @@ module decoder_small_fault_kvrow
 
   always @(posedge clk) begin : decoder_small_fault_kvrow_romFile_0
     if (c$xs_app_arg_case_alt) begin
-      c$case_alt_18 <= ROM_0[($unsigned({{(64-7) {1'b0}},c$case_alt_65}))];
+      c$case_alt_17 <= ROM_0[($unsigned({{(64-7) {1'b0}},c$case_alt_64}))];
     end
   end
   // romFile end
@@ -5874,7 +6662,7 @@ module decoder_small_fault_kvrow
 
   always @(posedge clk) begin : decoder_small_fault_kvrow_romFile_1
     if (c$xs_app_arg_case_alt) begin
-      c$case_alt_19 <= ROM_1[($unsigned({{(64-7) {1'b0}},c$case_alt_65}))];
+      c$case_alt_18 <= ROM_1[($unsigned({{(64-7) {1'b0}},c$case_alt_64}))];
     end
   end
   // romFile end
@@ -5888,7 +6676,7 @@ module decoder_small_fault_kvrow
 
   always @(posedge clk) begin : decoder_small_fault_kvrow_romFile_2
     if (c$xs_app_arg_case_alt) begin
-      c$case_alt_20 <= ROM_2[($unsigned({{(64-7) {1'b0}},c$case_alt_65}))];
+      c$case_alt_19 <= ROM_2[($unsigned({{(64-7) {1'b0}},c$case_alt_64}))];
     end
   end
   // romFile end
@@ -5909,82 +6697,82 @@ module decoder_small_fault_kvrow
 
   always @(posedge clk) begin : decoder_small_fault_kvrow_romFile_3
     if (c$xs_app_arg_case_alt) begin
-      c$case_alt_21 <= ROM_3[($unsigned({{(64-7) {1'b0}},c$case_alt_65}))];
+      c$case_alt_20 <= ROM_3[($unsigned({{(64-7) {1'b0}},c$case_alt_64}))];
     end
   end
   // romFile end
 
-  assign i1_selection_1 = result_51[5368:5367];
+  assign i1_selection_1 = result_50[6904:6903];
 
-  assign c$bv_15 = result_51[5387:5387];
+  assign c$bv_16 = result_50[6923:6923];
 
-  assign c$bv_16 = result_51[5368:5367];
+  assign c$bv_17 = result_50[6904:6903];
 
   always @(*) begin
     case(i1_selection_1)
       2'd2 : i1 = 3'd4;
-      default : i1 = (({{(3-1) {1'b0}},result_51[5387:5387]}) * 3'd2) + ({{(3-2) {1'b0}},result_51[5368:5367]});
+      default : i1 = (({{(3-1) {1'b0}},result_50[6923:6923]}) * 3'd2) + ({{(3-2) {1'b0}},result_50[6904:6903]});
     endcase
   end
 
   assign s_0 = -(($signed({{(16-7) {e_0[7-1]}},e_0})) + 16'sd20);
 
-  assign c$case_alt_22 = (c$sat32Out_app_arg_1 < -64'sd2147483648) ? -32'sd2147483648 : ($signed({c$sat32Out_app_arg_1[64-1],c$sat32Out_app_arg_1[0+:(32-1)]}));
+  assign c$case_alt_21 = (c$sat32Out_app_arg_1 < -64'sd2147483648) ? -32'sd2147483648 : ($signed({c$sat32Out_app_arg_1[64-1],c$sat32Out_app_arg_1[0+:(32-1)]}));
 
-  assign result_22 = (c$sat32Out_app_arg_1 > 64'sd2147483647) ? 32'sd2147483647 : c$case_alt_22;
+  assign result_21 = (c$sat32Out_app_arg_1 > 64'sd2147483647) ? 32'sd2147483647 : c$case_alt_21;
 
   assign c$sat32Out_case_alt = (-64'sd2147483648 <= ($signed({{(64-8) {c$ds1_case_alt[8-1]}},c$ds1_case_alt}))) ? ($signed({{(64-8) {c$ds1_case_alt[8-1]}},c$ds1_case_alt})) : -64'sd2147483648;
 
   assign c$sat32Out_app_arg = (64'sd2147483648 <= ($signed({{(64-8) {c$ds1_case_alt[8-1]}},c$ds1_case_alt}))) ? 64'sd2147483648 : c$sat32Out_case_alt;
 
-  assign c$bv_17 = (($unsigned((-s_0))));
+  assign c$bv_18 = (($unsigned((-s_0))));
 
-  assign c$i_265 = ((c$bv_17[0+:5]));
+  assign c$i_271 = ((c$bv_18[0+:5]));
 
-  assign c$wild2_app_arg = $unsigned({{(64-5) {1'b0}},c$i_265});
+  assign c$wild2_app_arg = $unsigned({{(64-5) {1'b0}},c$i_271});
 
   assign c$sat32Out_app_arg_0 = (s_0 <= -16'sd31) ? 64'sd31 : wild2_1;
 
-  assign c$bv_18 = (($unsigned(s_0)));
+  assign c$bv_19 = (($unsigned(s_0)));
 
-  assign c$case_alt_23 = (s_0 >= 16'sd62) ? 6'd62 : ((c$bv_18[0+:6]));
+  assign c$case_alt_22 = (s_0 >= 16'sd62) ? 6'd62 : ((c$bv_19[0+:6]));
 
-  assign result_23 = (s_0 <= 16'sd0) ? 6'd0 : c$case_alt_23;
+  assign result_22 = (s_0 <= 16'sd0) ? 6'd0 : c$case_alt_22;
 
   always @(*) begin
-    case(result_23)
-      6'd0 : result_24 = $signed({{(64-8) {c$ds1_case_alt[8-1]}},c$ds1_case_alt});
-      default : result_24 = (($signed({{(64-8) {c$ds1_case_alt[8-1]}},c$ds1_case_alt})) + (64'sd1 <<< wild2_0)) >>> wild2;
+    case(result_22)
+      6'd0 : result_23 = $signed({{(64-8) {c$ds1_case_alt[8-1]}},c$ds1_case_alt});
+      default : result_23 = (($signed({{(64-8) {c$ds1_case_alt[8-1]}},c$ds1_case_alt})) + (64'sd1 <<< wild2_0)) >>> wild2;
     endcase
   end
 
   assign wild2 = $signed(c$wild2_app_arg_0);
 
-  assign c$wild2_app_arg_0 = $unsigned({{(64-6) {1'b0}},result_23});
+  assign c$wild2_app_arg_0 = $unsigned({{(64-6) {1'b0}},result_22});
 
   assign wild2_0 = $signed(c$wild2_app_arg_1);
 
-  assign c$i_273 = (result_23 - 6'd1);
+  assign c$i_279 = (result_22 - 6'd1);
 
-  assign c$wild2_app_arg_1 = $unsigned({{(64-6) {1'b0}},c$i_273});
+  assign c$wild2_app_arg_1 = $unsigned({{(64-6) {1'b0}},c$i_279});
 
-  assign c$sat32Out_app_arg_1 = (s_0 > 16'sd0) ? result_24 : (c$sat32Out_app_arg <<< c$sat32Out_app_arg_0);
+  assign c$sat32Out_app_arg_1 = (s_0 > 16'sd0) ? result_23 : (c$sat32Out_app_arg <<< c$sat32Out_app_arg_0);
 
   assign wild2_1 = $signed(c$wild2_app_arg);
 
-  assign e_0 = $signed(c$case_alt_24);
+  assign e_0 = $signed(c$case_alt_23);
 
-  assign c$i_275 = result_51[5376:5369];
+  assign c$i_281 = result_50[6912:6905];
 
   // index begin
   wire signed [7:0] vecArray_0 [0:64-1];
   genvar i_0;
   generate
   for (i_0=0; i_0 < 64; i_0=i_0+1) begin : mk_array_0
-    assign vecArray_0[(64-1)-i_0] = result_25[i_0*8+:8];
+    assign vecArray_0[(64-1)-i_0] = result_24[i_0*8+:8];
   end
   endgenerate
-  assign c$ds1_case_alt = vecArray_0[($unsigned({{(64-8) {1'b0}},c$i_275}))];
+  assign c$ds1_case_alt = vecArray_0[($unsigned({{(64-8) {1'b0}},c$i_281}))];
   // index end
 
   assign en = rd[7:7];
@@ -6000,7 +6788,7 @@ module decoder_small_fault_kvrow
 
   always @(posedge clk) begin : decoder_small_fault_kvrow_romFile_4
     if (en) begin
-      c$case_alt_24 <= ROM_4[($unsigned({{(64-7) {1'b0}},a}))];
+      c$case_alt_23 <= ROM_4[($unsigned({{(64-7) {1'b0}},a}))];
     end
   end
   // romFile end
@@ -6009,19 +6797,19 @@ module decoder_small_fault_kvrow
   genvar i_1;
   generate
   for (i_1 = 0; i_1 < 64; i_1 = i_1 + 1) begin : reverse
-    assign result_25[(64 - 1 - i_1)*8+:8] = c$ds_app_arg[i_1*8+:8];
+    assign result_24[(64 - 1 - i_1)*8+:8] = c$ds_app_arg[i_1*8+:8];
   end
   endgenerate
   // reverse end
 
-  assign c$vec = (c$case_alt_25);
+  assign c$vec_2 = (c$case_alt_24);
 
   // map begin
   genvar i_2;
   generate
   for (i_2=0; i_2 < 64; i_2 = i_2 + 1) begin : map
     wire [7:0] map_in;
-    assign map_in = c$vec[i_2*8+:8];
+    assign map_in = c$vec_2[i_2*8+:8];
     wire signed [7:0] map_out;
     assign map_out = $signed(map_in);
 
@@ -6044,12 +6832,12 @@ module decoder_small_fault_kvrow
 
   always @(posedge clk) begin : decoder_small_fault_kvrow_romFile_5
     if (en_0) begin
-      c$case_alt_25 <= ROM_5[($unsigned({{(64-7) {1'b0}},a_0}))];
+      c$case_alt_24 <= ROM_5[($unsigned({{(64-7) {1'b0}},a_0}))];
     end
   end
   // romFile end
 
-  assign rd = {c$rd_case_alt,   c$case_alt_65};
+  assign rd = {c$rd_case_alt,   c$case_alt_64};
 
   always @(*) begin
     case(c$rd_case_scrut)
@@ -6058,18 +6846,18 @@ module decoder_small_fault_kvrow
     endcase
   end
 
-  assign c$dtt_rhs_7 = nxt[5392:5388];
+  assign c$dtt_rhs_7 = nxt[6928:6924];
 
   assign c$rd_case_scrut = $unsigned(c$dtt_rhs_7);
 
   assign c$ds1_app_arg = eta3[38:38] ? 1'b1 : 1'b0;
 
-  assign c$i_340 = result_32[33:28];
+  assign c$i_346 = result_31[33:28];
 
-  assign c$i_341 = ds1_0[37:32];
+  assign c$i_347 = ds1_0[37:32];
 
   // blockRam begin
-  reg signed [31:0] result_26_RAM [0:64-1];
+  reg signed [31:0] result_25_RAM [0:64-1];
 
   reg [2047:0] ram_init;
   integer i_3;
@@ -6083,15 +6871,15 @@ module decoder_small_fault_kvrow
    32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
    32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0};
     for (i_3=0; i_3 < 64; i_3 = i_3 + 1) begin
-      result_26_RAM[64-1-i_3] = ram_init[i_3*32+:32];
+      result_25_RAM[64-1-i_3] = ram_init[i_3*32+:32];
     end
   end
 
-  always @(posedge clk) begin : result_26_blockRam
+  always @(posedge clk) begin : result_25_blockRam
     if (c$ds1_app_arg) begin
-      result_26_RAM[($unsigned({{(64-6) {1'b0}},c$i_341}))] <= $signed(ds1_0[31:0]);
+      result_25_RAM[($unsigned({{(64-6) {1'b0}},c$i_347}))] <= $signed(ds1_0[31:0]);
     end
-    result_26 <= result_26_RAM[($unsigned({{(64-6) {1'b0}},c$i_340}))];
+    result_25 <= result_25_RAM[($unsigned({{(64-6) {1'b0}},c$i_346}))];
   end
   // blockRam end
 
@@ -6099,12 +6887,12 @@ module decoder_small_fault_kvrow
 
   assign c$ds2_app_arg = c$ds2_app_arg_selection_2[39:39] ? 1'b1 : 1'b0;
 
-  assign c$i_470 = result_32[27:21];
+  assign c$i_476 = result_31[27:21];
 
-  assign c$i_471 = ds[38:32];
+  assign c$i_477 = ds[38:32];
 
   // blockRam begin
-  reg signed [31:0] result_27_RAM [0:128-1];
+  reg signed [31:0] result_26_RAM [0:128-1];
 
   reg [4095:0] ram_init_0;
   integer i_4;
@@ -6126,15 +6914,15 @@ module decoder_small_fault_kvrow
    32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
    32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0};
     for (i_4=0; i_4 < 128; i_4 = i_4 + 1) begin
-      result_27_RAM[128-1-i_4] = ram_init_0[i_4*32+:32];
+      result_26_RAM[128-1-i_4] = ram_init_0[i_4*32+:32];
     end
   end
 
-  always @(posedge clk) begin : result_27_blockRam
+  always @(posedge clk) begin : result_26_blockRam
     if (c$ds2_app_arg) begin
-      result_27_RAM[($unsigned({{(64-7) {1'b0}},c$i_471}))] <= $signed(ds[31:0]);
+      result_26_RAM[($unsigned({{(64-7) {1'b0}},c$i_477}))] <= $signed(ds[31:0]);
     end
-    result_27 <= result_27_RAM[($unsigned({{(64-7) {1'b0}},c$i_470}))];
+    result_26 <= result_26_RAM[($unsigned({{(64-7) {1'b0}},c$i_476}))];
   end
   // blockRam end
 
@@ -6142,12 +6930,12 @@ module decoder_small_fault_kvrow
 
   assign c$ds3_app_arg = c$ds3_app_arg_selection_2[39:39] ? 1'b1 : 1'b0;
 
-  assign c$i_600 = result_32[20:14];
+  assign c$i_606 = result_31[20:14];
 
-  assign c$i_601 = ds_0[38:32];
+  assign c$i_607 = ds_0[38:32];
 
   // blockRam begin
-  reg signed [31:0] result_28_RAM [0:128-1];
+  reg signed [31:0] result_27_RAM [0:128-1];
 
   reg [4095:0] ram_init_1;
   integer i_5;
@@ -6169,15 +6957,15 @@ module decoder_small_fault_kvrow
    32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
    32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0};
     for (i_5=0; i_5 < 128; i_5 = i_5 + 1) begin
-      result_28_RAM[128-1-i_5] = ram_init_1[i_5*32+:32];
+      result_27_RAM[128-1-i_5] = ram_init_1[i_5*32+:32];
     end
   end
 
-  always @(posedge clk) begin : result_28_blockRam
+  always @(posedge clk) begin : result_27_blockRam
     if (c$ds3_app_arg) begin
-      result_28_RAM[($unsigned({{(64-7) {1'b0}},c$i_601}))] <= $signed(ds_0[31:0]);
+      result_27_RAM[($unsigned({{(64-7) {1'b0}},c$i_607}))] <= $signed(ds_0[31:0]);
     end
-    result_28 <= result_28_RAM[($unsigned({{(64-7) {1'b0}},c$i_600}))];
+    result_27 <= result_27_RAM[($unsigned({{(64-7) {1'b0}},c$i_606}))];
   end
   // blockRam end
 
@@ -6185,12 +6973,12 @@ module decoder_small_fault_kvrow
 
   assign c$ds4_app_arg = c$ds4_app_arg_selection_2[39:39] ? 1'b1 : 1'b0;
 
-  assign c$i_730 = result_32[13:7];
+  assign c$i_736 = result_31[13:7];
 
-  assign c$i_731 = ds_1[38:32];
+  assign c$i_737 = ds_1[38:32];
 
   // blockRam begin
-  reg signed [31:0] result_29_RAM [0:128-1];
+  reg signed [31:0] result_28_RAM [0:128-1];
 
   reg [4095:0] ram_init_2;
   integer i_6;
@@ -6212,15 +7000,15 @@ module decoder_small_fault_kvrow
    32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
    32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0};
     for (i_6=0; i_6 < 128; i_6 = i_6 + 1) begin
-      result_29_RAM[128-1-i_6] = ram_init_2[i_6*32+:32];
+      result_28_RAM[128-1-i_6] = ram_init_2[i_6*32+:32];
     end
   end
 
-  always @(posedge clk) begin : result_29_blockRam
+  always @(posedge clk) begin : result_28_blockRam
     if (c$ds4_app_arg) begin
-      result_29_RAM[($unsigned({{(64-7) {1'b0}},c$i_731}))] <= $signed(ds_1[31:0]);
+      result_28_RAM[($unsigned({{(64-7) {1'b0}},c$i_737}))] <= $signed(ds_1[31:0]);
     end
-    result_29 <= result_29_RAM[($unsigned({{(64-7) {1'b0}},c$i_730}))];
+    result_28 <= result_28_RAM[($unsigned({{(64-7) {1'b0}},c$i_736}))];
   end
   // blockRam end
 
@@ -6228,12 +7016,12 @@ module decoder_small_fault_kvrow
 
   assign c$ds5_app_arg = c$ds5_app_arg_selection_2[39:39] ? 1'b1 : 1'b0;
 
-  assign c$i_860 = result_32[6:0];
+  assign c$i_866 = result_31[6:0];
 
-  assign c$i_861 = ds_2[38:32];
+  assign c$i_867 = ds_2[38:32];
 
   // blockRam begin
-  reg signed [31:0] result_30_RAM [0:128-1];
+  reg signed [31:0] result_29_RAM [0:128-1];
 
   reg [4095:0] ram_init_3;
   integer i_7;
@@ -6255,20 +7043,20 @@ module decoder_small_fault_kvrow
    32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
    32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0};
     for (i_7=0; i_7 < 128; i_7 = i_7 + 1) begin
-      result_30_RAM[128-1-i_7] = ram_init_3[i_7*32+:32];
+      result_29_RAM[128-1-i_7] = ram_init_3[i_7*32+:32];
     end
   end
 
-  always @(posedge clk) begin : result_30_blockRam
+  always @(posedge clk) begin : result_29_blockRam
     if (c$ds5_app_arg) begin
-      result_30_RAM[($unsigned({{(64-7) {1'b0}},c$i_861}))] <= $signed(ds_2[31:0]);
+      result_29_RAM[($unsigned({{(64-7) {1'b0}},c$i_867}))] <= $signed(ds_2[31:0]);
     end
-    result_30 <= result_30_RAM[($unsigned({{(64-7) {1'b0}},c$i_860}))];
+    result_29 <= result_29_RAM[($unsigned({{(64-7) {1'b0}},c$i_866}))];
   end
   // blockRam end
 
-  assign result_31 = {result_26,   result_27,
-                      result_28,   result_29,   result_30};
+  assign result_30 = {result_25,   result_26,
+                      result_27,   result_28,   result_29};
 
   assign eta3 = result_3[198:160];
 
@@ -6282,76 +7070,76 @@ module decoder_small_fault_kvrow
 
   assign a1_3 = result_3[38:0];
 
-  assign c$bv_19 = nxt[5376:5369];
+  assign c$bv_20 = nxt[6912:6905];
 
-  assign result_32 = {c$bv_19[0+:6],
-                      c$case_alt_31,   c$case_alt_27,
-                      c$case_alt_26,   result_33};
+  assign result_31 = {c$bv_20[0+:6],
+                      c$case_alt_30,   c$case_alt_26,
+                      c$case_alt_25,   result_32};
 
-  assign result_selection_39 = nxt[5142:5141];
+  assign result_selection_36 = nxt[6678:6677];
 
   always @(*) begin
-    case(result_selection_39)
-      2'b01 : result_33 = 7'd64 + result_34;
-      default : result_33 = result_34;
+    case(result_selection_36)
+      2'b01 : result_32 = 7'd64 + result_33;
+      default : result_32 = result_33;
     endcase
   end
 
-  assign c$bv_20 = (nxt[5376:5369] + 8'd1);
+  assign c$bv_21 = (nxt[6912:6905] + 8'd1);
 
   always @(*) begin
-    case(c$case_scrut_0)
-      64'sd17 : c$case_alt_26 = c$bv_20[0+:7];
-      default : c$case_alt_26 = c$case_alt_30;
+    case(c$case_scrut_1)
+      64'sd17 : c$case_alt_25 = c$bv_21[0+:7];
+      default : c$case_alt_25 = c$case_alt_29;
     endcase
   end
 
-  assign c$case_alt_selection_38 = nxt[5392:5388];
+  assign c$case_alt_selection_33 = nxt[6928:6924];
 
   always @(*) begin
-    case(c$case_alt_selection_38)
-      5'b01000 : c$case_alt_27 = c$case_alt_29;
-      5'b01001 : c$case_alt_27 = result_34;
-      5'b10001 : c$case_alt_27 = c$case_alt_28;
-      5'b10010 : c$case_alt_27 = c$case_alt_28;
-      default : c$case_alt_27 = c$case_alt_30;
+    case(c$case_alt_selection_33)
+      5'b01000 : c$case_alt_26 = c$case_alt_28;
+      5'b01001 : c$case_alt_26 = result_33;
+      5'b10001 : c$case_alt_26 = c$case_alt_27;
+      5'b10010 : c$case_alt_26 = c$case_alt_27;
+      default : c$case_alt_26 = c$case_alt_29;
     endcase
   end
 
-  assign c$bv_21 = (nxt[5376:5369] - 8'd1);
+  assign c$bv_22 = (nxt[6912:6905] - 8'd1);
 
-  assign c$case_alt_28 = c$bv_21[0+:7];
+  assign c$case_alt_27 = c$bv_22[0+:7];
 
-  assign c$bv_22 = ((nxt[5376:5369]));
+  assign c$bv_23 = ((nxt[6912:6905]));
 
-  assign c$case_alt_29 = ((c$bv_22[64'sd0]) == (1'b1)) ? c$app_arg_33 : (c$app_arg_33 ^ 7'd1);
+  assign c$case_alt_28 = ((c$bv_23[64'sd0]) == (1'b1)) ? c$app_arg_39 : (c$app_arg_39 ^ 7'd1);
 
-  assign c$bv_23 = nxt[5376:5369];
+  assign c$bv_24 = nxt[6912:6905];
 
-  assign c$case_alt_30 = c$bv_23[0+:7];
+  assign c$case_alt_29 = c$bv_24[0+:7];
 
-  assign c$bv_24 = (nxt[5376:5369] >> 64'sd1);
+  assign c$bv_25 = (nxt[6912:6905] >> 64'sd1);
 
-  assign c$app_arg_33 = c$bv_24[0+:7];
+  assign c$app_arg_39 = c$bv_25[0+:7];
 
-  assign c$bv_25 = macN[374:367];
+  assign c$bv_26 = macN[374:367];
 
   always @(*) begin
-    case(c$case_scrut_0)
-      64'sd6 : c$case_alt_31 = c$bv_25[0+:7];
-      default : c$case_alt_31 = 7'd0;
+    case(c$case_scrut_1)
+      64'sd6 : c$case_alt_30 = c$bv_26[0+:7];
+      default : c$case_alt_30 = 7'd0;
     endcase
   end
 
-  assign c$dtt_rhs_10 = nxt[5392:5388];
+  assign c$dtt_rhs_10 = nxt[6928:6924];
 
-  assign c$case_scrut_0 = $unsigned(c$dtt_rhs_10);
+  assign c$case_scrut_1 = $unsigned(c$dtt_rhs_10);
 
-  assign c$case_alt_32 = (nxt[5376:5369] < 8'd16) ? (nxt[5376:5369] & 8'd15) : ((nxt[5376:5369] - 8'd2) & 8'd15);
+  assign c$case_alt_31 = (nxt[6912:6905] < 8'd16) ? (nxt[6912:6905] & 8'd15) : ((nxt[6912:6905] - 8'd2) & 8'd15);
 
-  assign c$bv_26 = nxt[4838:4837];
+  assign c$bv_27 = nxt[6374:6373];
 
-  assign result_34 = (({{(7-2) {1'b0}},nxt[4838:4837]}) * 7'd16) + (c$case_alt_32[0+:7]);
+  assign result_33 = (({{(7-2) {1'b0}},nxt[6374:6373]}) * 7'd16) + (c$case_alt_31[0+:7]);
 
   assign ds1_0 = eta3[38:38] ? a1 : ({38 {1'bx}});
 
@@ -6371,27 +7159,27 @@ module decoder_small_fault_kvrow
 
   assign ds_2 = ds_selection_14[39:39] ? a1_3 : ({39 {1'bx}});
 
-  assign macN = result_35[374:0];
+  assign macN = result_34[374:0];
 
-  assign result_35 = {m,   c$case_alt_33};
+  assign result_34 = {m,   c$case_alt_32};
 
   always @(*) begin
-    case(c$case_scrut_1)
-      64'sd6 : c$case_alt_33 = {ds88[15:8],
-                                ds88[7:0],   m[358:358] | lastAll,   {feeding,
+    case(c$case_scrut_2)
+      64'sd6 : c$case_alt_32 = {ds95[15:8],
+                                ds95[7:0],   m[358:358] | lastAll,   {feeding,
                                                                       m[374:367] == 8'd0,   lastCol,   m[366:359]},
-                                $signed(ds87[23:16]),
-                                $signed(result_31[127:96]),
-                                $signed(ds87[15:0]),   m[357:347],
-                                $signed(m[346:339]),   $signed(ds86[71:8]),
-                                ds86[7:7],   ds86[6:0],   m[290:280],
-                                $signed(m[279:272]),   c$app_arg_36,
-                                m[206:200],   m[199:189],   c$app_arg_35,
-                                m[172:166],   c$case_alt_34,
+                                $signed(ds94[23:16]),
+                                $signed(result_30[127:96]),
+                                $signed(ds94[15:0]),   m[357:347],
+                                $signed(m[346:339]),   $signed(ds93[71:8]),
+                                ds93[7:7],   ds93[6:0],   m[290:280],
+                                $signed(m[279:272]),   c$app_arg_42,
+                                m[206:200],   m[199:189],   c$app_arg_41,
+                                m[172:166],   c$case_alt_33,
                                 {m[165:165] & m[163:163],   m[164:164],
                                  m[163:163],   m[162:155]},   m[138:132],
-                                m[99:89],   m[88:82],   c$app_arg_34};
-      default : c$case_alt_33 = {8'd0,   8'd0,
+                                m[99:89],   m[88:82],   c$app_arg_40};
+      default : c$case_alt_32 = {8'd0,   8'd0,
                                  1'b0,   {1'b0,   1'b0,   1'b0,   8'd0},
                                  8'sd0,   32'sd0,   16'sd0,   {1'b0,   1'b0,
                                                                1'b0,   8'd0},   8'sd0,   64'sd0,   1'b0,
@@ -6407,18 +7195,18 @@ module decoder_small_fault_kvrow
     endcase
   end
 
-  assign c$dtt_rhs_13 = result_51[5392:5388];
+  assign c$dtt_rhs_13 = result_50[6928:6924];
 
-  assign c$case_scrut_1 = $unsigned(c$dtt_rhs_13);
+  assign c$case_scrut_2 = $unsigned(c$dtt_rhs_13);
 
-  assign c$app_arg_fun_arg_17 = $signed(m[131:100]);
+  assign c$app_arg_fun_arg_23 = $signed(m[131:100]);
 
-  assign c$app_arg_fun_arg_18 = m[88:82];
+  assign c$app_arg_fun_arg_24 = m[88:82];
 
-  LlamaDv_Top_Decoder_decoderSmallKvWrongRow_macShift LlamaDv_Top_Decoder_decoderSmallKvWrongRow_macShift_c$app_arg_34
-    ( .c$case_alt (c$app_arg_34)
-    , .acc (c$app_arg_fun_arg_17)
-    , .a (c$app_arg_fun_arg_18) );
+  LlamaDv_Top_Decoder_decoderSmallKvWrongRow_macShift LlamaDv_Top_Decoder_decoderSmallKvWrongRow_macShift_c$app_arg_40
+    ( .c$case_alt (c$app_arg_40)
+    , .acc (c$app_arg_fun_arg_23)
+    , .a (c$app_arg_fun_arg_24) );
 
   assign c$case_alt_fun_arg = m[165:165];
 
@@ -6428,66 +7216,66 @@ module decoder_small_fault_kvrow
 
   assign c$case_alt_fun_arg_2 = $signed(m[154:139]);
 
-  LlamaDv_Top_Decoder_decoderSmallKvWrongRow_macAdd LlamaDv_Top_Decoder_decoderSmallKvWrongRow_macAdd_c$case_alt_34
-    ( .result (c$case_alt_34)
+  LlamaDv_Top_Decoder_decoderSmallKvWrongRow_macAdd LlamaDv_Top_Decoder_decoderSmallKvWrongRow_macAdd_c$case_alt_33
+    ( .result (c$case_alt_33)
     , .valid (c$case_alt_fun_arg)
     , .first (c$case_alt_fun_arg_0)
     , .acc (c$case_alt_fun_arg_1)
     , .p (c$case_alt_fun_arg_2) );
 
-  assign c$app_arg_fun_arg_19 = $signed(m[188:181]);
+  assign c$app_arg_fun_arg_25 = $signed(m[188:181]);
 
-  assign c$app_arg_fun_arg_20 = $signed(m[180:173]);
+  assign c$app_arg_fun_arg_26 = $signed(m[180:173]);
 
-  LlamaDv_Top_Decoder_decoderSmallKvWrongRow_macStep LlamaDv_Top_Decoder_decoderSmallKvWrongRow_macStep_c$app_arg_35
-    ( .result (c$app_arg_35)
-    , .w (c$app_arg_fun_arg_19)
-    , .x (c$app_arg_fun_arg_20) );
+  LlamaDv_Top_Decoder_decoderSmallKvWrongRow_macStep LlamaDv_Top_Decoder_decoderSmallKvWrongRow_macStep_c$app_arg_41
+    ( .result (c$app_arg_41)
+    , .w (c$app_arg_fun_arg_25)
+    , .x (c$app_arg_fun_arg_26) );
 
-  assign c$app_arg_fun_arg_21 = m[207:207];
+  assign c$app_arg_fun_arg_27 = m[207:207];
 
-  assign c$app_arg_fun_arg_22 = $signed(m[271:208]);
+  assign c$app_arg_fun_arg_28 = $signed(m[271:208]);
 
-  LlamaDv_Top_Decoder_decoderSmallKvWrongRow_macQuantRound LlamaDv_Top_Decoder_decoderSmallKvWrongRow_macQuantRound_c$app_arg_36
-    ( .result (c$app_arg_36)
-    , .r (c$app_arg_fun_arg_21)
-    , .y (c$app_arg_fun_arg_22) );
+  LlamaDv_Top_Decoder_decoderSmallKvWrongRow_macQuantRound LlamaDv_Top_Decoder_decoderSmallKvWrongRow_macQuantRound_c$app_arg_42
+    ( .result (c$app_arg_42)
+    , .r (c$app_arg_fun_arg_27)
+    , .y (c$app_arg_fun_arg_28) );
 
-  assign ds86_fun_arg = $signed(result_51[5200:5194]);
+  assign ds93_fun_arg = $signed(result_50[6736:6730]);
 
-  assign ds86_fun_arg_0 = $signed(m[338:307]);
+  assign ds93_fun_arg_0 = $signed(m[338:307]);
 
-  assign ds86_fun_arg_1 = $signed(m[306:291]);
+  assign ds93_fun_arg_1 = $signed(m[306:291]);
 
-  LlamaDv_Top_Decoder_decoderSmallKvWrongRow_macQuant LlamaDv_Top_Decoder_decoderSmallKvWrongRow_macQuant_ds86
-    ( .result (ds86)
-    , .xe (ds86_fun_arg)
-    , .x (ds86_fun_arg_0)
-    , .sh (ds86_fun_arg_1) );
+  LlamaDv_Top_Decoder_decoderSmallKvWrongRow_macQuant LlamaDv_Top_Decoder_decoderSmallKvWrongRow_macQuant_ds93
+    ( .result (ds93)
+    , .xe (ds93_fun_arg)
+    , .x (ds93_fun_arg_0)
+    , .sh (ds93_fun_arg_1) );
 
-  assign ds87_fun_arg = m[374:367];
+  assign ds94_fun_arg = m[374:367];
 
-  assign ds87_fun_arg_0 = $signed(result_51[5200:5194]);
+  assign ds94_fun_arg_0 = $signed(result_50[6736:6730]);
 
-  LlamaDv_Top_Decoder_decoderSmallKvWrongRow_macSelect LlamaDv_Top_Decoder_decoderSmallKvWrongRow_macSelect_ds87
-    ( .result (ds87)
-    , .w (result_37)
-    , .c (ds87_fun_arg)
-    , .we (result_36)
-    , .xe (ds87_fun_arg_0) );
+  LlamaDv_Top_Decoder_decoderSmallKvWrongRow_macSelect LlamaDv_Top_Decoder_decoderSmallKvWrongRow_macSelect_ds94
+    ( .result (ds94)
+    , .w (result_36)
+    , .c (ds94_fun_arg)
+    , .we (result_35)
+    , .xe (ds94_fun_arg_0) );
 
-  assign ds88 = ((~ feeding) | lastAll) ? {m[374:367],
-                                           m[366:359]} : c$ds88_case_alt;
+  assign ds95 = ((~ feeding) | lastAll) ? {m[374:367],
+                                           m[366:359]} : c$ds95_case_alt;
 
-  assign c$ds88_case_alt = lastCol ? {8'd0,
+  assign c$ds95_case_alt = lastCol ? {8'd0,
                                       m[366:359] + 8'd1} : {m[374:367] + 8'd1,
                                                             m[366:359]};
 
-  assign lastAll = feeding & (lastCol & (m[366:359] == (result_51[5190:5183] - 8'd1)));
+  assign lastAll = feeding & (lastCol & (m[366:359] == (result_50[6726:6719] - 8'd1)));
 
   assign feeding = ~ m[358:358];
 
-  assign lastCol = m[374:367] == (result_51[5182:5175] - 8'd1);
+  assign lastCol = m[374:367] == (result_50[6718:6711] - 8'd1);
 
   // register begin
   always @(posedge clk or  posedge  rst) begin : m_register
@@ -6503,7 +7291,7 @@ module decoder_small_fault_kvrow
                                                                             6'd0},
    {1'b0,   1'b0,   1'b0,   8'd0},   {1'b0,   6'd0},   64'sd0};
     end else begin
-      m <= c$case_alt_33;
+      m <= c$case_alt_32;
     end
   end
   // register end
@@ -6516,11 +7304,10 @@ module decoder_small_fault_kvrow
     assign vecArray_1[(15-1)-i_8] = xs_0[i_8*7+:7];
   end
   endgenerate
-  assign result_36 = vecArray_1[($unsigned({{(64-4) {1'b0}},c$i1_case_alt}))];
+  assign result_35 = vecArray_1[($unsigned({{(64-4) {1'b0}},c$i1_case_alt}))];
   // index end
 
-  assign xs_0 = {$signed(c$case_alt_49),
-                 $signed(c$case_alt_48),
+  assign xs_0 = {$signed(c$case_alt_48),
                  $signed(c$case_alt_47),
                  $signed(c$case_alt_46),
                  $signed(c$case_alt_45),
@@ -6533,23 +7320,24 @@ module decoder_small_fault_kvrow
                  $signed(c$case_alt_38),
                  $signed(c$case_alt_37),
                  $signed(c$case_alt_36),
-                 $signed(c$case_alt_35)};
+                 $signed(c$case_alt_35),
+                 $signed(c$case_alt_34)};
 
-  assign c$i1_case_alt_selection_1 = result_51[5193:5191];
+  assign c$i1_case_alt_selection_1 = result_50[6729:6727];
 
-  assign c$bv_27 = result_51[5387:5387];
+  assign c$bv_28 = result_50[6923:6923];
 
-  assign c$bv_28 = result_51[5193:5191];
+  assign c$bv_29 = result_50[6729:6727];
 
   always @(*) begin
     case(c$i1_case_alt_selection_1)
       3'd7 : c$i1_case_alt = 4'd14;
-      default : c$i1_case_alt = (({{(4-1) {1'b0}},result_51[5387:5387]}) * 4'd7) + ({{(4-3) {1'b0}},result_51[5193:5191]});
+      default : c$i1_case_alt = (({{(4-1) {1'b0}},result_50[6923:6923]}) * 4'd7) + ({{(4-3) {1'b0}},result_50[6729:6727]});
     endcase
   end
 
   assign eta2 = {c$xs_app_arg_case_alt_1 & (c$xs_app_arg_case_alt_0 == 4'd14),
-                 c$case_alt_65};
+                 c$case_alt_64};
 
   assign en_1 = eta2[7:7];
 
@@ -6564,13 +7352,13 @@ module decoder_small_fault_kvrow
 
   always @(posedge clk) begin : decoder_small_fault_kvrow_romFile_6
     if (en_1) begin
-      c$case_alt_35 <= ROM_6[($unsigned({{(64-7) {1'b0}},a_1}))];
+      c$case_alt_34 <= ROM_6[($unsigned({{(64-7) {1'b0}},a_1}))];
     end
   end
   // romFile end
 
   assign eta2_0 = {c$xs_app_arg_case_alt_1 & (c$xs_app_arg_case_alt_0 == 4'd13),
-                   c$case_alt_65};
+                   c$case_alt_64};
 
   assign en_2 = eta2_0[7:7];
 
@@ -6585,13 +7373,13 @@ module decoder_small_fault_kvrow
 
   always @(posedge clk) begin : decoder_small_fault_kvrow_romFile_7
     if (en_2) begin
-      c$case_alt_36 <= ROM_7[($unsigned({{(64-7) {1'b0}},a_2}))];
+      c$case_alt_35 <= ROM_7[($unsigned({{(64-7) {1'b0}},a_2}))];
     end
   end
   // romFile end
 
   assign eta2_1 = {c$xs_app_arg_case_alt_1 & (c$xs_app_arg_case_alt_0 == 4'd12),
-                   c$case_alt_65};
+                   c$case_alt_64};
 
   assign en_3 = eta2_1[7:7];
 
@@ -6606,13 +7394,13 @@ module decoder_small_fault_kvrow
 
   always @(posedge clk) begin : decoder_small_fault_kvrow_romFile_8
     if (en_3) begin
-      c$case_alt_37 <= ROM_8[($unsigned({{(64-7) {1'b0}},a_3}))];
+      c$case_alt_36 <= ROM_8[($unsigned({{(64-7) {1'b0}},a_3}))];
     end
   end
   // romFile end
 
   assign eta2_2 = {c$xs_app_arg_case_alt_1 & (c$xs_app_arg_case_alt_0 == 4'd11),
-                   c$case_alt_65};
+                   c$case_alt_64};
 
   assign en_4 = eta2_2[7:7];
 
@@ -6627,13 +7415,13 @@ module decoder_small_fault_kvrow
 
   always @(posedge clk) begin : decoder_small_fault_kvrow_romFile_9
     if (en_4) begin
-      c$case_alt_38 <= ROM_9[($unsigned({{(64-7) {1'b0}},a_4}))];
+      c$case_alt_37 <= ROM_9[($unsigned({{(64-7) {1'b0}},a_4}))];
     end
   end
   // romFile end
 
   assign eta2_3 = {c$xs_app_arg_case_alt_1 & (c$xs_app_arg_case_alt_0 == 4'd10),
-                   c$case_alt_65};
+                   c$case_alt_64};
 
   assign en_5 = eta2_3[7:7];
 
@@ -6648,13 +7436,13 @@ module decoder_small_fault_kvrow
 
   always @(posedge clk) begin : decoder_small_fault_kvrow_romFile_10
     if (en_5) begin
-      c$case_alt_39 <= ROM_10[($unsigned({{(64-7) {1'b0}},a_5}))];
+      c$case_alt_38 <= ROM_10[($unsigned({{(64-7) {1'b0}},a_5}))];
     end
   end
   // romFile end
 
   assign eta2_4 = {c$xs_app_arg_case_alt_1 & (c$xs_app_arg_case_alt_0 == 4'd9),
-                   c$case_alt_65};
+                   c$case_alt_64};
 
   assign en_6 = eta2_4[7:7];
 
@@ -6669,13 +7457,13 @@ module decoder_small_fault_kvrow
 
   always @(posedge clk) begin : decoder_small_fault_kvrow_romFile_11
     if (en_6) begin
-      c$case_alt_40 <= ROM_11[($unsigned({{(64-7) {1'b0}},a_6}))];
+      c$case_alt_39 <= ROM_11[($unsigned({{(64-7) {1'b0}},a_6}))];
     end
   end
   // romFile end
 
   assign eta2_5 = {c$xs_app_arg_case_alt_1 & (c$xs_app_arg_case_alt_0 == 4'd8),
-                   c$case_alt_65};
+                   c$case_alt_64};
 
   assign en_7 = eta2_5[7:7];
 
@@ -6690,13 +7478,13 @@ module decoder_small_fault_kvrow
 
   always @(posedge clk) begin : decoder_small_fault_kvrow_romFile_12
     if (en_7) begin
-      c$case_alt_41 <= ROM_12[($unsigned({{(64-7) {1'b0}},a_7}))];
+      c$case_alt_40 <= ROM_12[($unsigned({{(64-7) {1'b0}},a_7}))];
     end
   end
   // romFile end
 
   assign eta2_6 = {c$xs_app_arg_case_alt_1 & (c$xs_app_arg_case_alt_0 == 4'd7),
-                   c$case_alt_65};
+                   c$case_alt_64};
 
   assign en_8 = eta2_6[7:7];
 
@@ -6711,13 +7499,13 @@ module decoder_small_fault_kvrow
 
   always @(posedge clk) begin : decoder_small_fault_kvrow_romFile_13
     if (en_8) begin
-      c$case_alt_42 <= ROM_13[($unsigned({{(64-7) {1'b0}},a_8}))];
+      c$case_alt_41 <= ROM_13[($unsigned({{(64-7) {1'b0}},a_8}))];
     end
   end
   // romFile end
 
   assign eta2_7 = {c$xs_app_arg_case_alt_1 & (c$xs_app_arg_case_alt_0 == 4'd6),
-                   c$case_alt_65};
+                   c$case_alt_64};
 
   assign en_9 = eta2_7[7:7];
 
@@ -6732,13 +7520,13 @@ module decoder_small_fault_kvrow
 
   always @(posedge clk) begin : decoder_small_fault_kvrow_romFile_14
     if (en_9) begin
-      c$case_alt_43 <= ROM_14[($unsigned({{(64-7) {1'b0}},a_9}))];
+      c$case_alt_42 <= ROM_14[($unsigned({{(64-7) {1'b0}},a_9}))];
     end
   end
   // romFile end
 
   assign eta2_8 = {c$xs_app_arg_case_alt_1 & (c$xs_app_arg_case_alt_0 == 4'd5),
-                   c$case_alt_65};
+                   c$case_alt_64};
 
   assign en_10 = eta2_8[7:7];
 
@@ -6753,13 +7541,13 @@ module decoder_small_fault_kvrow
 
   always @(posedge clk) begin : decoder_small_fault_kvrow_romFile_15
     if (en_10) begin
-      c$case_alt_44 <= ROM_15[($unsigned({{(64-7) {1'b0}},a_10}))];
+      c$case_alt_43 <= ROM_15[($unsigned({{(64-7) {1'b0}},a_10}))];
     end
   end
   // romFile end
 
   assign eta2_9 = {c$xs_app_arg_case_alt_1 & (c$xs_app_arg_case_alt_0 == 4'd4),
-                   c$case_alt_65};
+                   c$case_alt_64};
 
   assign en_11 = eta2_9[7:7];
 
@@ -6774,13 +7562,13 @@ module decoder_small_fault_kvrow
 
   always @(posedge clk) begin : decoder_small_fault_kvrow_romFile_16
     if (en_11) begin
-      c$case_alt_45 <= ROM_16[($unsigned({{(64-7) {1'b0}},a_11}))];
+      c$case_alt_44 <= ROM_16[($unsigned({{(64-7) {1'b0}},a_11}))];
     end
   end
   // romFile end
 
   assign eta2_10 = {c$xs_app_arg_case_alt_1 & (c$xs_app_arg_case_alt_0 == 4'd3),
-                    c$case_alt_65};
+                    c$case_alt_64};
 
   assign en_12 = eta2_10[7:7];
 
@@ -6795,13 +7583,13 @@ module decoder_small_fault_kvrow
 
   always @(posedge clk) begin : decoder_small_fault_kvrow_romFile_17
     if (en_12) begin
-      c$case_alt_46 <= ROM_17[($unsigned({{(64-7) {1'b0}},a_12}))];
+      c$case_alt_45 <= ROM_17[($unsigned({{(64-7) {1'b0}},a_12}))];
     end
   end
   // romFile end
 
   assign eta2_11 = {c$xs_app_arg_case_alt_1 & (c$xs_app_arg_case_alt_0 == 4'd2),
-                    c$case_alt_65};
+                    c$case_alt_64};
 
   assign en_13 = eta2_11[7:7];
 
@@ -6816,13 +7604,13 @@ module decoder_small_fault_kvrow
 
   always @(posedge clk) begin : decoder_small_fault_kvrow_romFile_18
     if (en_13) begin
-      c$case_alt_47 <= ROM_18[($unsigned({{(64-7) {1'b0}},a_13}))];
+      c$case_alt_46 <= ROM_18[($unsigned({{(64-7) {1'b0}},a_13}))];
     end
   end
   // romFile end
 
   assign eta2_12 = {c$xs_app_arg_case_alt_1 & (c$xs_app_arg_case_alt_0 == 4'd1),
-                    c$case_alt_65};
+                    c$case_alt_64};
 
   assign en_14 = eta2_12[7:7];
 
@@ -6837,13 +7625,13 @@ module decoder_small_fault_kvrow
 
   always @(posedge clk) begin : decoder_small_fault_kvrow_romFile_19
     if (en_14) begin
-      c$case_alt_48 <= ROM_19[($unsigned({{(64-7) {1'b0}},a_14}))];
+      c$case_alt_47 <= ROM_19[($unsigned({{(64-7) {1'b0}},a_14}))];
     end
   end
   // romFile end
 
   assign eta2_13 = {c$xs_app_arg_case_alt_1 & (c$xs_app_arg_case_alt_0 == 4'd0),
-                    c$case_alt_65};
+                    c$case_alt_64};
 
   assign en_15 = eta2_13[7:7];
 
@@ -6858,21 +7646,21 @@ module decoder_small_fault_kvrow
 
   always @(posedge clk) begin : decoder_small_fault_kvrow_romFile_20
     if (en_15) begin
-      c$case_alt_49 <= ROM_20[($unsigned({{(64-7) {1'b0}},a_15}))];
+      c$case_alt_48 <= ROM_20[($unsigned({{(64-7) {1'b0}},a_15}))];
     end
   end
   // romFile end
 
-  assign c$xs_app_arg_case_alt_selection_2 = nxt[5193:5191];
+  assign c$xs_app_arg_case_alt_selection_2 = nxt[6729:6727];
 
-  assign c$bv_29 = nxt[5387:5387];
+  assign c$bv_30 = nxt[6923:6923];
 
-  assign c$bv_30 = nxt[5193:5191];
+  assign c$bv_31 = nxt[6729:6727];
 
   always @(*) begin
     case(c$xs_app_arg_case_alt_selection_2)
       3'd7 : c$xs_app_arg_case_alt_0 = 4'd14;
-      default : c$xs_app_arg_case_alt_0 = (({{(4-1) {1'b0}},nxt[5387:5387]}) * 4'd7) + ({{(4-3) {1'b0}},nxt[5193:5191]});
+      default : c$xs_app_arg_case_alt_0 = (({{(4-1) {1'b0}},nxt[6923:6923]}) * 4'd7) + ({{(4-3) {1'b0}},nxt[6729:6727]});
     endcase
   end
 
@@ -6883,7 +7671,7 @@ module decoder_small_fault_kvrow
     endcase
   end
 
-  assign c$dtt_rhs_16 = nxt[5392:5388];
+  assign c$dtt_rhs_16 = nxt[6928:6924];
 
   assign c$xs_app_arg_case_scrut = $unsigned(c$dtt_rhs_16);
 
@@ -6895,33 +7683,33 @@ module decoder_small_fault_kvrow
     assign vecArray_2[(15-1)-i_9] = xs_1[i_9*1024+:1024];
   end
   endgenerate
-  assign result_37 = vecArray_2[($unsigned({{(64-4) {1'b0}},c$i1_case_alt_0}))];
+  assign result_36 = vecArray_2[($unsigned({{(64-4) {1'b0}},c$i1_case_alt_0}))];
   // index end
 
-  assign xs_1 = {result_50,   result_49,
-                 result_48,   result_47,   result_46,
-                 c$case_alt_59,   result_45,   result_44,
-                 result_43,   result_42,   result_41,
-                 result_40,   c$case_alt_52,   result_39,
-                 result_38};
+  assign xs_1 = {result_49,   result_48,
+                 result_47,   result_46,   result_45,
+                 c$case_alt_58,   result_44,   result_43,
+                 result_42,   result_41,   result_40,
+                 result_39,   c$case_alt_51,   result_38,
+                 result_37};
 
-  assign c$i1_case_alt_selection_4 = result_51[5193:5191];
+  assign c$i1_case_alt_selection_4 = result_50[6729:6727];
 
-  assign c$bv_31 = result_51[5387:5387];
+  assign c$bv_32 = result_50[6923:6923];
 
-  assign c$bv_32 = result_51[5193:5191];
+  assign c$bv_33 = result_50[6729:6727];
 
   always @(*) begin
     case(c$i1_case_alt_selection_4)
       3'd7 : c$i1_case_alt_0 = 4'd14;
-      default : c$i1_case_alt_0 = (({{(4-1) {1'b0}},result_51[5387:5387]}) * 4'd7) + ({{(4-3) {1'b0}},result_51[5193:5191]});
+      default : c$i1_case_alt_0 = (({{(4-1) {1'b0}},result_50[6923:6923]}) * 4'd7) + ({{(4-3) {1'b0}},result_50[6729:6727]});
     endcase
   end
 
   assign eta2_14 = {c$xs_app_arg_case_alt_3 & (c$xs_app_arg_case_alt_2 == 4'd14),
-                    c$case_alt_65};
+                    c$case_alt_64};
 
-  assign result_38 = {512'b00000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000,c$case_alt_50};
+  assign result_37 = {512'b00000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000,c$case_alt_49};
 
   assign en_16 = eta2_14[7:7];
 
@@ -6936,15 +7724,15 @@ module decoder_small_fault_kvrow
 
   always @(posedge clk) begin : decoder_small_fault_kvrow_romFile_21
     if (en_16) begin
-      c$case_alt_50 <= ROM_21[($unsigned({{(64-7) {1'b0}},a_16}))];
+      c$case_alt_49 <= ROM_21[($unsigned({{(64-7) {1'b0}},a_16}))];
     end
   end
   // romFile end
 
   assign eta2_15 = {c$xs_app_arg_case_alt_3 & (c$xs_app_arg_case_alt_2 == 4'd13),
-                    c$case_alt_65};
+                    c$case_alt_64};
 
-  assign result_39 = {512'b00000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000,c$case_alt_51};
+  assign result_38 = {512'b00000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000,c$case_alt_50};
 
   assign en_17 = eta2_15[7:7];
 
@@ -6959,13 +7747,13 @@ module decoder_small_fault_kvrow
 
   always @(posedge clk) begin : decoder_small_fault_kvrow_romFile_22
     if (en_17) begin
-      c$case_alt_51 <= ROM_22[($unsigned({{(64-7) {1'b0}},a_17}))];
+      c$case_alt_50 <= ROM_22[($unsigned({{(64-7) {1'b0}},a_17}))];
     end
   end
   // romFile end
 
   assign eta1 = {c$xs_app_arg_case_alt_3 & (c$xs_app_arg_case_alt_2 == 4'd12),
-                 c$case_alt_65};
+                 c$case_alt_64};
 
   assign en_18 = eta1[7:7];
 
@@ -6980,15 +7768,15 @@ module decoder_small_fault_kvrow
 
   always @(posedge clk) begin : decoder_small_fault_kvrow_romFile_23
     if (en_18) begin
-      c$case_alt_52 <= ROM_23[($unsigned({{(64-7) {1'b0}},a_18}))];
+      c$case_alt_51 <= ROM_23[($unsigned({{(64-7) {1'b0}},a_18}))];
     end
   end
   // romFile end
 
   assign eta2_16 = {c$xs_app_arg_case_alt_3 & (c$xs_app_arg_case_alt_2 == 4'd11),
-                    c$case_alt_65};
+                    c$case_alt_64};
 
-  assign result_40 = {512'b00000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000,c$case_alt_53};
+  assign result_39 = {512'b00000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000,c$case_alt_52};
 
   assign en_19 = eta2_16[7:7];
 
@@ -7003,15 +7791,15 @@ module decoder_small_fault_kvrow
 
   always @(posedge clk) begin : decoder_small_fault_kvrow_romFile_24
     if (en_19) begin
-      c$case_alt_53 <= ROM_24[($unsigned({{(64-7) {1'b0}},a_19}))];
+      c$case_alt_52 <= ROM_24[($unsigned({{(64-7) {1'b0}},a_19}))];
     end
   end
   // romFile end
 
   assign eta2_17 = {c$xs_app_arg_case_alt_3 & (c$xs_app_arg_case_alt_2 == 4'd10),
-                    c$case_alt_65};
+                    c$case_alt_64};
 
-  assign result_41 = {512'b00000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000,c$case_alt_54};
+  assign result_40 = {512'b00000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000,c$case_alt_53};
 
   assign en_20 = eta2_17[7:7];
 
@@ -7026,15 +7814,15 @@ module decoder_small_fault_kvrow
 
   always @(posedge clk) begin : decoder_small_fault_kvrow_romFile_25
     if (en_20) begin
-      c$case_alt_54 <= ROM_25[($unsigned({{(64-7) {1'b0}},a_20}))];
+      c$case_alt_53 <= ROM_25[($unsigned({{(64-7) {1'b0}},a_20}))];
     end
   end
   // romFile end
 
   assign eta2_18 = {c$xs_app_arg_case_alt_3 & (c$xs_app_arg_case_alt_2 == 4'd9),
-                    c$case_alt_65};
+                    c$case_alt_64};
 
-  assign result_42 = {512'b00000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000,c$case_alt_55};
+  assign result_41 = {512'b00000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000,c$case_alt_54};
 
   assign en_21 = eta2_18[7:7];
 
@@ -7049,15 +7837,15 @@ module decoder_small_fault_kvrow
 
   always @(posedge clk) begin : decoder_small_fault_kvrow_romFile_26
     if (en_21) begin
-      c$case_alt_55 <= ROM_26[($unsigned({{(64-7) {1'b0}},a_21}))];
+      c$case_alt_54 <= ROM_26[($unsigned({{(64-7) {1'b0}},a_21}))];
     end
   end
   // romFile end
 
   assign eta2_19 = {c$xs_app_arg_case_alt_3 & (c$xs_app_arg_case_alt_2 == 4'd8),
-                    c$case_alt_65};
+                    c$case_alt_64};
 
-  assign result_43 = {512'b00000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000,c$case_alt_56};
+  assign result_42 = {512'b00000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000,c$case_alt_55};
 
   assign en_22 = eta2_19[7:7];
 
@@ -7072,15 +7860,15 @@ module decoder_small_fault_kvrow
 
   always @(posedge clk) begin : decoder_small_fault_kvrow_romFile_27
     if (en_22) begin
-      c$case_alt_56 <= ROM_27[($unsigned({{(64-7) {1'b0}},a_22}))];
+      c$case_alt_55 <= ROM_27[($unsigned({{(64-7) {1'b0}},a_22}))];
     end
   end
   // romFile end
 
   assign eta2_20 = {c$xs_app_arg_case_alt_3 & (c$xs_app_arg_case_alt_2 == 4'd7),
-                    c$case_alt_65};
+                    c$case_alt_64};
 
-  assign result_44 = {512'b00000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000,c$case_alt_57};
+  assign result_43 = {512'b00000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000,c$case_alt_56};
 
   assign en_23 = eta2_20[7:7];
 
@@ -7095,15 +7883,15 @@ module decoder_small_fault_kvrow
 
   always @(posedge clk) begin : decoder_small_fault_kvrow_romFile_28
     if (en_23) begin
-      c$case_alt_57 <= ROM_28[($unsigned({{(64-7) {1'b0}},a_23}))];
+      c$case_alt_56 <= ROM_28[($unsigned({{(64-7) {1'b0}},a_23}))];
     end
   end
   // romFile end
 
   assign eta2_21 = {c$xs_app_arg_case_alt_3 & (c$xs_app_arg_case_alt_2 == 4'd6),
-                    c$case_alt_65};
+                    c$case_alt_64};
 
-  assign result_45 = {512'b00000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000,c$case_alt_58};
+  assign result_44 = {512'b00000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000,c$case_alt_57};
 
   assign en_24 = eta2_21[7:7];
 
@@ -7118,13 +7906,13 @@ module decoder_small_fault_kvrow
 
   always @(posedge clk) begin : decoder_small_fault_kvrow_romFile_29
     if (en_24) begin
-      c$case_alt_58 <= ROM_29[($unsigned({{(64-7) {1'b0}},a_24}))];
+      c$case_alt_57 <= ROM_29[($unsigned({{(64-7) {1'b0}},a_24}))];
     end
   end
   // romFile end
 
   assign eta1_0 = {c$xs_app_arg_case_alt_3 & (c$xs_app_arg_case_alt_2 == 4'd5),
-                   c$case_alt_65};
+                   c$case_alt_64};
 
   assign en_25 = eta1_0[7:7];
 
@@ -7139,15 +7927,15 @@ module decoder_small_fault_kvrow
 
   always @(posedge clk) begin : decoder_small_fault_kvrow_romFile_30
     if (en_25) begin
-      c$case_alt_59 <= ROM_30[($unsigned({{(64-7) {1'b0}},a_25}))];
+      c$case_alt_58 <= ROM_30[($unsigned({{(64-7) {1'b0}},a_25}))];
     end
   end
   // romFile end
 
   assign eta2_22 = {c$xs_app_arg_case_alt_3 & (c$xs_app_arg_case_alt_2 == 4'd4),
-                    c$case_alt_65};
+                    c$case_alt_64};
 
-  assign result_46 = {512'b00000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000,c$case_alt_60};
+  assign result_45 = {512'b00000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000,c$case_alt_59};
 
   assign en_26 = eta2_22[7:7];
 
@@ -7162,15 +7950,15 @@ module decoder_small_fault_kvrow
 
   always @(posedge clk) begin : decoder_small_fault_kvrow_romFile_31
     if (en_26) begin
-      c$case_alt_60 <= ROM_31[($unsigned({{(64-7) {1'b0}},a_26}))];
+      c$case_alt_59 <= ROM_31[($unsigned({{(64-7) {1'b0}},a_26}))];
     end
   end
   // romFile end
 
   assign eta2_23 = {c$xs_app_arg_case_alt_3 & (c$xs_app_arg_case_alt_2 == 4'd3),
-                    c$case_alt_65};
+                    c$case_alt_64};
 
-  assign result_47 = {512'b00000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000,c$case_alt_61};
+  assign result_46 = {512'b00000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000,c$case_alt_60};
 
   assign en_27 = eta2_23[7:7];
 
@@ -7185,15 +7973,15 @@ module decoder_small_fault_kvrow
 
   always @(posedge clk) begin : decoder_small_fault_kvrow_romFile_32
     if (en_27) begin
-      c$case_alt_61 <= ROM_32[($unsigned({{(64-7) {1'b0}},a_27}))];
+      c$case_alt_60 <= ROM_32[($unsigned({{(64-7) {1'b0}},a_27}))];
     end
   end
   // romFile end
 
   assign eta2_24 = {c$xs_app_arg_case_alt_3 & (c$xs_app_arg_case_alt_2 == 4'd2),
-                    c$case_alt_65};
+                    c$case_alt_64};
 
-  assign result_48 = {512'b00000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000,c$case_alt_62};
+  assign result_47 = {512'b00000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000,c$case_alt_61};
 
   assign en_28 = eta2_24[7:7];
 
@@ -7208,15 +7996,15 @@ module decoder_small_fault_kvrow
 
   always @(posedge clk) begin : decoder_small_fault_kvrow_romFile_33
     if (en_28) begin
-      c$case_alt_62 <= ROM_33[($unsigned({{(64-7) {1'b0}},a_28}))];
+      c$case_alt_61 <= ROM_33[($unsigned({{(64-7) {1'b0}},a_28}))];
     end
   end
   // romFile end
 
   assign eta2_25 = {c$xs_app_arg_case_alt_3 & (c$xs_app_arg_case_alt_2 == 4'd1),
-                    c$case_alt_65};
+                    c$case_alt_64};
 
-  assign result_49 = {512'b00000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000,c$case_alt_63};
+  assign result_48 = {512'b00000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000,c$case_alt_62};
 
   assign en_29 = eta2_25[7:7];
 
@@ -7231,15 +8019,15 @@ module decoder_small_fault_kvrow
 
   always @(posedge clk) begin : decoder_small_fault_kvrow_romFile_34
     if (en_29) begin
-      c$case_alt_63 <= ROM_34[($unsigned({{(64-7) {1'b0}},a_29}))];
+      c$case_alt_62 <= ROM_34[($unsigned({{(64-7) {1'b0}},a_29}))];
     end
   end
   // romFile end
 
   assign eta2_26 = {c$xs_app_arg_case_alt_3 & (c$xs_app_arg_case_alt_2 == 4'd0),
-                    c$case_alt_65};
+                    c$case_alt_64};
 
-  assign result_50 = {512'b00000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000,c$case_alt_64};
+  assign result_49 = {512'b00000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000,c$case_alt_63};
 
   assign en_30 = eta2_26[7:7];
 
@@ -7254,21 +8042,21 @@ module decoder_small_fault_kvrow
 
   always @(posedge clk) begin : decoder_small_fault_kvrow_romFile_35
     if (en_30) begin
-      c$case_alt_64 <= ROM_35[($unsigned({{(64-7) {1'b0}},a_30}))];
+      c$case_alt_63 <= ROM_35[($unsigned({{(64-7) {1'b0}},a_30}))];
     end
   end
   // romFile end
 
-  assign c$xs_app_arg_case_alt_selection_6 = nxt[5193:5191];
+  assign c$xs_app_arg_case_alt_selection_6 = nxt[6729:6727];
 
-  assign c$bv_33 = nxt[5387:5387];
+  assign c$bv_34 = nxt[6923:6923];
 
-  assign c$bv_34 = nxt[5193:5191];
+  assign c$bv_35 = nxt[6729:6727];
 
   always @(*) begin
     case(c$xs_app_arg_case_alt_selection_6)
       3'd7 : c$xs_app_arg_case_alt_2 = 4'd14;
-      default : c$xs_app_arg_case_alt_2 = (({{(4-1) {1'b0}},nxt[5387:5387]}) * 4'd7) + ({{(4-3) {1'b0}},nxt[5193:5191]});
+      default : c$xs_app_arg_case_alt_2 = (({{(4-1) {1'b0}},nxt[6923:6923]}) * 4'd7) + ({{(4-3) {1'b0}},nxt[6729:6727]});
     endcase
   end
 
@@ -7279,28 +8067,28 @@ module decoder_small_fault_kvrow
     endcase
   end
 
-  assign c$dtt_rhs_19 = nxt[5392:5388];
+  assign c$dtt_rhs_19 = nxt[6928:6924];
 
   assign c$xs_app_arg_case_scrut_0 = $unsigned(c$dtt_rhs_19);
 
-  assign c$app_arg_37 = (nxt[5376:5369] <= 8'd63) ? nxt[5376:5369] : 8'd63;
+  assign c$app_arg_43 = (nxt[6912:6905] <= 8'd63) ? nxt[6912:6905] : 8'd63;
 
-  assign c$case_alt_selection_45 = nxt[5392:5388];
+  assign c$case_alt_selection_40 = nxt[6928:6924];
 
-  assign c$bv_35 = nxt[5382:5377];
+  assign c$bv_36 = nxt[6918:6913];
 
-  assign c$bv_36 = macN[366:359];
+  assign c$bv_37 = macN[366:359];
 
   always @(*) begin
-    case(c$case_alt_selection_45)
-      5'b00001 : c$case_alt_65 = {{(7-6) {1'b0}},nxt[5382:5377]};
-      5'b00100 : c$case_alt_65 = c$app_arg_37[0+:7];
-      5'b00110 : c$case_alt_65 = c$bv_36[0+:7];
-      default : c$case_alt_65 = 7'd0;
+    case(c$case_alt_selection_40)
+      5'b00001 : c$case_alt_64 = {{(7-6) {1'b0}},nxt[6918:6913]};
+      5'b00100 : c$case_alt_64 = c$app_arg_43[0+:7];
+      5'b00110 : c$case_alt_64 = c$bv_37[0+:7];
+      default : c$case_alt_64 = 7'd0;
     endcase
   end
 
-  assign result_51 = {ds_3,   ds1_1,   ds2_0,
+  assign result_50 = {ds_3,   ds1_1,   ds2_0,
                       ds3,   ds4,   ds5,   ds6,   ds7,   ds8,   ds9,
                       ds10,   ds11,   ds12,   ds13,   ds14,   ds15,
                       ds16,   ds17,   ds18,   ds19,   ds20,   ds21,
@@ -7310,14 +8098,15 @@ module decoder_small_fault_kvrow
                       ds40,   ds41,   ds42,   ds43,   ds44,   ds45,
                       ds46,   ds47,   ds48,   ds49,   ds50,   ds51,
                       ds52,   ds53,   ds54,   ds55,   ds56,   ds57,
-                      ds58,   ds59,   ds60};
+                      ds58,   ds59,   ds60,   ds61,   ds62,   ds63,
+                      ds64,   ds65,   ds66,   ds67};
 
   // register begin
   always @(posedge clk or  posedge  rst) begin : ds_3_register
     if ( rst) begin
       ds_3 <= 5'd0;
     end else begin
-      ds_3 <= nxt[5392:5388];
+      ds_3 <= nxt[6928:6924];
     end
   end
   // register end
@@ -7327,7 +8116,7 @@ module decoder_small_fault_kvrow
     if ( rst) begin
       ds1_1 <= 1'd0;
     end else begin
-      ds1_1 <= nxt[5387:5387];
+      ds1_1 <= nxt[6923:6923];
     end
   end
   // register end
@@ -7337,7 +8126,7 @@ module decoder_small_fault_kvrow
     if ( rst) begin
       ds2_0 <= 4'd0;
     end else begin
-      ds2_0 <= nxt[5386:5383];
+      ds2_0 <= nxt[6922:6919];
     end
   end
   // register end
@@ -7347,7 +8136,7 @@ module decoder_small_fault_kvrow
     if ( rst) begin
       ds3 <= 6'd0;
     end else begin
-      ds3 <= nxt[5382:5377];
+      ds3 <= nxt[6918:6913];
     end
   end
   // register end
@@ -7357,7 +8146,7 @@ module decoder_small_fault_kvrow
     if ( rst) begin
       ds4 <= 8'd0;
     end else begin
-      ds4 <= nxt[5376:5369];
+      ds4 <= nxt[6912:6905];
     end
   end
   // register end
@@ -7367,7 +8156,7 @@ module decoder_small_fault_kvrow
     if ( rst) begin
       ds5 <= 2'd0;
     end else begin
-      ds5 <= nxt[5368:5367];
+      ds5 <= nxt[6904:6903];
     end
   end
   // register end
@@ -7377,7 +8166,7 @@ module decoder_small_fault_kvrow
     if ( rst) begin
       ds6 <= 64'sd0;
     end else begin
-      ds6 <= $signed(nxt[5366:5303]);
+      ds6 <= $signed(nxt[6902:6839]);
     end
   end
   // register end
@@ -7387,7 +8176,7 @@ module decoder_small_fault_kvrow
     if ( rst) begin
       ds7 <= 32'sd0;
     end else begin
-      ds7 <= $signed(nxt[5302:5271]);
+      ds7 <= $signed(nxt[6838:6807]);
     end
   end
   // register end
@@ -7397,7 +8186,7 @@ module decoder_small_fault_kvrow
     if ( rst) begin
       ds8 <= 6'sd0;
     end else begin
-      ds8 <= $signed(nxt[5270:5265]);
+      ds8 <= $signed(nxt[6806:6801]);
     end
   end
   // register end
@@ -7407,7 +8196,7 @@ module decoder_small_fault_kvrow
     if ( rst) begin
       ds9 <= 32'sd0;
     end else begin
-      ds9 <= $signed(nxt[5264:5233]);
+      ds9 <= $signed(nxt[6800:6769]);
     end
   end
   // register end
@@ -7417,7 +8206,7 @@ module decoder_small_fault_kvrow
     if ( rst) begin
       ds10 <= 32'd0;
     end else begin
-      ds10 <= nxt[5232:5201];
+      ds10 <= nxt[6768:6737];
     end
   end
   // register end
@@ -7427,7 +8216,7 @@ module decoder_small_fault_kvrow
     if ( rst) begin
       ds11 <= 7'sd0;
     end else begin
-      ds11 <= $signed(nxt[5200:5194]);
+      ds11 <= $signed(nxt[6736:6730]);
     end
   end
   // register end
@@ -7437,7 +8226,7 @@ module decoder_small_fault_kvrow
     if ( rst) begin
       ds12 <= 3'd0;
     end else begin
-      ds12 <= nxt[5193:5191];
+      ds12 <= nxt[6729:6727];
     end
   end
   // register end
@@ -7447,7 +8236,7 @@ module decoder_small_fault_kvrow
     if ( rst) begin
       ds13 <= 8'd0;
     end else begin
-      ds13 <= nxt[5190:5183];
+      ds13 <= nxt[6726:6719];
     end
   end
   // register end
@@ -7457,7 +8246,7 @@ module decoder_small_fault_kvrow
     if ( rst) begin
       ds14 <= 8'd0;
     end else begin
-      ds14 <= nxt[5182:5175];
+      ds14 <= nxt[6718:6711];
     end
   end
   // register end
@@ -7467,7 +8256,7 @@ module decoder_small_fault_kvrow
     if ( rst) begin
       ds15 <= 32'sd0;
     end else begin
-      ds15 <= $signed(nxt[5174:5143]);
+      ds15 <= $signed(nxt[6710:6679]);
     end
   end
   // register end
@@ -7477,7 +8266,7 @@ module decoder_small_fault_kvrow
     if ( rst) begin
       ds16 <= 2'd0;
     end else begin
-      ds16 <= nxt[5142:5141];
+      ds16 <= nxt[6678:6677];
     end
   end
   // register end
@@ -7487,7 +8276,7 @@ module decoder_small_fault_kvrow
     if ( rst) begin
       ds17 <= 32'd0;
     end else begin
-      ds17 <= nxt[5140:5109];
+      ds17 <= nxt[6676:6645];
     end
   end
   // register end
@@ -7498,7 +8287,7 @@ module decoder_small_fault_kvrow
       ds18 <= {8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,
    8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0};
     end else begin
-      ds18 <= nxt[5108:4981];
+      ds18 <= nxt[6644:6517];
     end
   end
   // register end
@@ -7508,7 +8297,7 @@ module decoder_small_fault_kvrow
     if ( rst) begin
       ds19 <= 7'sd0;
     end else begin
-      ds19 <= $signed(nxt[4980:4974]);
+      ds19 <= $signed(nxt[6516:6510]);
     end
   end
   // register end
@@ -7519,7 +8308,7 @@ module decoder_small_fault_kvrow
       ds20 <= {8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,
    8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0};
     end else begin
-      ds20 <= nxt[4973:4846];
+      ds20 <= nxt[6509:6382];
     end
   end
   // register end
@@ -7529,7 +8318,7 @@ module decoder_small_fault_kvrow
     if ( rst) begin
       ds21 <= 7'sd0;
     end else begin
-      ds21 <= $signed(nxt[4845:4839]);
+      ds21 <= $signed(nxt[6381:6375]);
     end
   end
   // register end
@@ -7539,7 +8328,7 @@ module decoder_small_fault_kvrow
     if ( rst) begin
       ds22 <= 2'd0;
     end else begin
-      ds22 <= nxt[4838:4837];
+      ds22 <= nxt[6374:6373];
     end
   end
   // register end
@@ -7549,7 +8338,7 @@ module decoder_small_fault_kvrow
     if ( rst) begin
       ds23 <= 4'd0;
     end else begin
-      ds23 <= nxt[4836:4833];
+      ds23 <= nxt[6372:6369];
     end
   end
   // register end
@@ -7561,7 +8350,7 @@ module decoder_small_fault_kvrow
                         32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
                         32'sd0,   32'sd0,   32'sd0,   32'sd0}};
     end else begin
-      ds24 <= nxt[4832:4257];
+      ds24 <= nxt[6368:5793];
     end
   end
   // register end
@@ -7571,7 +8360,7 @@ module decoder_small_fault_kvrow
     if ( rst) begin
       ds25 <= 5'd0;
     end else begin
-      ds25 <= nxt[4256:4252];
+      ds25 <= nxt[5792:5788];
     end
   end
   // register end
@@ -7581,7 +8370,7 @@ module decoder_small_fault_kvrow
     if ( rst) begin
       ds26 <= 32'sd0;
     end else begin
-      ds26 <= $signed(nxt[4251:4220]);
+      ds26 <= $signed(nxt[5787:5756]);
     end
   end
   // register end
@@ -7591,7 +8380,7 @@ module decoder_small_fault_kvrow
     if ( rst) begin
       ds27 <= 6'd0;
     end else begin
-      ds27 <= nxt[4219:4214];
+      ds27 <= nxt[5755:5750];
     end
   end
   // register end
@@ -7601,7 +8390,7 @@ module decoder_small_fault_kvrow
     if ( rst) begin
       ds28 <= {32'd0,   32'd0,   42'd0,   5'd0};
     end else begin
-      ds28 <= nxt[4213:4103];
+      ds28 <= nxt[5749:5639];
     end
   end
   // register end
@@ -7611,7 +8400,7 @@ module decoder_small_fault_kvrow
     if ( rst) begin
       ds29 <= 5'd0;
     end else begin
-      ds29 <= nxt[4102:4098];
+      ds29 <= nxt[5638:5634];
     end
   end
   // register end
@@ -7622,7 +8411,7 @@ module decoder_small_fault_kvrow
       ds30 <= {16'sd0,   16'sd0,   16'sd0,   16'sd0,   16'sd0,   16'sd0,   16'sd0,   16'sd0,
    16'sd0,   16'sd0,   16'sd0,   16'sd0,   16'sd0,   16'sd0,   16'sd0,   16'sd0};
     end else begin
-      ds30 <= nxt[4097:3842];
+      ds30 <= nxt[5633:5378];
     end
   end
   // register end
@@ -7632,7 +8421,7 @@ module decoder_small_fault_kvrow
     if ( rst) begin
       ds31 <= 32'sd0;
     end else begin
-      ds31 <= $signed(nxt[3841:3810]);
+      ds31 <= $signed(nxt[5377:5346]);
     end
   end
   // register end
@@ -7642,7 +8431,7 @@ module decoder_small_fault_kvrow
     if ( rst) begin
       ds32 <= {1'b0,   6'd0};
     end else begin
-      ds32 <= nxt[3809:3803];
+      ds32 <= nxt[5345:5339];
     end
   end
   // register end
@@ -7652,7 +8441,7 @@ module decoder_small_fault_kvrow
     if ( rst) begin
       ds33 <= 64'sd0;
     end else begin
-      ds33 <= $signed(nxt[3802:3739]);
+      ds33 <= $signed(nxt[5338:5275]);
     end
   end
   // register end
@@ -7662,7 +8451,7 @@ module decoder_small_fault_kvrow
     if ( rst) begin
       ds34 <= {16'sd0,   9'd0,   64'sd0,   64'sd0,   64'sd0,   {1'b0,   6'd0}};
     end else begin
-      ds34 <= nxt[3738:3515];
+      ds34 <= nxt[5274:5051];
     end
   end
   // register end
@@ -7672,7 +8461,7 @@ module decoder_small_fault_kvrow
     if ( rst) begin
       ds35 <= {16'sd0,   9'd0,   64'sd0,   64'sd0,   64'sd0,   {1'b0,   6'd0}};
     end else begin
-      ds35 <= nxt[3514:3291];
+      ds35 <= nxt[5050:4827];
     end
   end
   // register end
@@ -7682,7 +8471,7 @@ module decoder_small_fault_kvrow
     if ( rst) begin
       ds36 <= 64'sd0;
     end else begin
-      ds36 <= $signed(nxt[3290:3227]);
+      ds36 <= $signed(nxt[4826:4763]);
     end
   end
   // register end
@@ -7693,7 +8482,7 @@ module decoder_small_fault_kvrow
       ds37 <= {64'sd0,   64'sd0,   64'sd0,   64'sd0,   64'sd0,   64'sd0,   64'sd0,   64'sd0,
    64'sd0,   64'sd0,   64'sd0,   64'sd0,   64'sd0,   64'sd0,   64'sd0,   64'sd0};
     end else begin
-      ds37 <= nxt[3226:2203];
+      ds37 <= nxt[4762:3739];
     end
   end
   // register end
@@ -7704,7 +8493,7 @@ module decoder_small_fault_kvrow
       ds38 <= {64'sd0,   64'sd0,   64'sd0,   64'sd0,   64'sd0,   64'sd0,   64'sd0,   64'sd0,
    64'sd0,   64'sd0,   64'sd0,   64'sd0,   64'sd0,   64'sd0,   64'sd0,   64'sd0};
     end else begin
-      ds38 <= nxt[2202:1179];
+      ds38 <= nxt[3738:2715];
     end
   end
   // register end
@@ -7714,7 +8503,7 @@ module decoder_small_fault_kvrow
     if ( rst) begin
       ds39 <= {1'b0,   6'd0};
     end else begin
-      ds39 <= nxt[1178:1172];
+      ds39 <= nxt[2714:2708];
     end
   end
   // register end
@@ -7724,7 +8513,7 @@ module decoder_small_fault_kvrow
     if ( rst) begin
       ds40 <= 32'sd0;
     end else begin
-      ds40 <= $signed(nxt[1171:1140]);
+      ds40 <= $signed(nxt[2707:2676]);
     end
   end
   // register end
@@ -7732,9 +8521,9 @@ module decoder_small_fault_kvrow
   // register begin
   always @(posedge clk or  posedge  rst) begin : ds41_register
     if ( rst) begin
-      ds41 <= 32'sd0;
+      ds41 <= {32'sd0,   32'sd0,   32'sd0,   32'sd0};
     end else begin
-      ds41 <= $signed(nxt[1139:1108]);
+      ds41 <= nxt[2675:2548];
     end
   end
   // register end
@@ -7744,7 +8533,7 @@ module decoder_small_fault_kvrow
     if ( rst) begin
       ds42 <= 32'sd0;
     end else begin
-      ds42 <= $signed(nxt[1107:1076]);
+      ds42 <= $signed(nxt[2547:2516]);
     end
   end
   // register end
@@ -7754,7 +8543,7 @@ module decoder_small_fault_kvrow
     if ( rst) begin
       ds43 <= {16'sd0,   9'd0,   64'sd0,   64'sd0,   64'sd0,   {1'b0,   6'd0}};
     end else begin
-      ds43 <= nxt[1075:852];
+      ds43 <= nxt[2515:2292];
     end
   end
   // register end
@@ -7764,7 +8553,7 @@ module decoder_small_fault_kvrow
     if ( rst) begin
       ds44 <= 32'sd0;
     end else begin
-      ds44 <= $signed(nxt[851:820]);
+      ds44 <= $signed(nxt[2291:2260]);
     end
   end
   // register end
@@ -7774,7 +8563,7 @@ module decoder_small_fault_kvrow
     if ( rst) begin
       ds45 <= 32'sd0;
     end else begin
-      ds45 <= $signed(nxt[819:788]);
+      ds45 <= $signed(nxt[2259:2228]);
     end
   end
   // register end
@@ -7784,7 +8573,7 @@ module decoder_small_fault_kvrow
     if ( rst) begin
       ds46 <= 64'sd0;
     end else begin
-      ds46 <= $signed(nxt[787:724]);
+      ds46 <= $signed(nxt[2227:2164]);
     end
   end
   // register end
@@ -7794,7 +8583,7 @@ module decoder_small_fault_kvrow
     if ( rst) begin
       ds47 <= 64'sd0;
     end else begin
-      ds47 <= $signed(nxt[723:660]);
+      ds47 <= $signed(nxt[2163:2100]);
     end
   end
   // register end
@@ -7804,7 +8593,7 @@ module decoder_small_fault_kvrow
     if ( rst) begin
       ds48 <= 22'sd0;
     end else begin
-      ds48 <= $signed(nxt[659:638]);
+      ds48 <= $signed(nxt[2099:2078]);
     end
   end
   // register end
@@ -7814,7 +8603,7 @@ module decoder_small_fault_kvrow
     if ( rst) begin
       ds49 <= 22'sd0;
     end else begin
-      ds49 <= $signed(nxt[637:616]);
+      ds49 <= $signed(nxt[2077:2056]);
     end
   end
   // register end
@@ -7824,7 +8613,7 @@ module decoder_small_fault_kvrow
     if ( rst) begin
       ds50 <= 64'sd0;
     end else begin
-      ds50 <= $signed(nxt[615:552]);
+      ds50 <= $signed(nxt[2055:1992]);
     end
   end
   // register end
@@ -7834,7 +8623,7 @@ module decoder_small_fault_kvrow
     if ( rst) begin
       ds51 <= 64'sd0;
     end else begin
-      ds51 <= $signed(nxt[551:488]);
+      ds51 <= $signed(nxt[1991:1928]);
     end
   end
   // register end
@@ -7844,7 +8633,7 @@ module decoder_small_fault_kvrow
     if ( rst) begin
       ds52 <= 32'd0;
     end else begin
-      ds52 <= nxt[487:456];
+      ds52 <= nxt[1927:1896];
     end
   end
   // register end
@@ -7854,7 +8643,7 @@ module decoder_small_fault_kvrow
     if ( rst) begin
       ds53 <= 32'sd0;
     end else begin
-      ds53 <= $signed(nxt[455:424]);
+      ds53 <= $signed(nxt[1895:1864]);
     end
   end
   // register end
@@ -7864,7 +8653,7 @@ module decoder_small_fault_kvrow
     if ( rst) begin
       ds54 <= {1'b0,   6'd0};
     end else begin
-      ds54 <= nxt[423:417];
+      ds54 <= nxt[1863:1857];
     end
   end
   // register end
@@ -7874,7 +8663,7 @@ module decoder_small_fault_kvrow
     if ( rst) begin
       ds55 <= 1'b0;
     end else begin
-      ds55 <= nxt[416:416];
+      ds55 <= nxt[1856:1856];
     end
   end
   // register end
@@ -7884,7 +8673,7 @@ module decoder_small_fault_kvrow
     if ( rst) begin
       ds56 <= 32'd0;
     end else begin
-      ds56 <= nxt[415:384];
+      ds56 <= nxt[1855:1824];
     end
   end
   // register end
@@ -7894,7 +8683,7 @@ module decoder_small_fault_kvrow
     if ( rst) begin
       ds57 <= {64'sd0,   64'sd0,   64'sd0,   64'sd0};
     end else begin
-      ds57 <= nxt[383:128];
+      ds57 <= nxt[1823:1568];
     end
   end
   // register end
@@ -7904,7 +8693,7 @@ module decoder_small_fault_kvrow
     if ( rst) begin
       ds58 <= 64'sd0;
     end else begin
-      ds58 <= $signed(nxt[127:64]);
+      ds58 <= $signed(nxt[1567:1504]);
     end
   end
   // register end
@@ -7914,7 +8703,7 @@ module decoder_small_fault_kvrow
     if ( rst) begin
       ds59 <= 32'sd0;
     end else begin
-      ds59 <= $signed(nxt[63:32]);
+      ds59 <= $signed(nxt[1503:1472]);
     end
   end
   // register end
@@ -7924,7 +8713,78 @@ module decoder_small_fault_kvrow
     if ( rst) begin
       ds60 <= 32'sd0;
     end else begin
-      ds60 <= $signed(nxt[31:0]);
+      ds60 <= $signed(nxt[1471:1440]);
+    end
+  end
+  // register end
+
+  // register begin
+  always @(posedge clk or  posedge  rst) begin : ds61_register
+    if ( rst) begin
+      ds61 <= 32'sd0;
+    end else begin
+      ds61 <= $signed(nxt[1439:1408]);
+    end
+  end
+  // register end
+
+  // register begin
+  always @(posedge clk or  posedge  rst) begin : ds62_register
+    if ( rst) begin
+      ds62 <= {64'sd0,   64'sd0,   64'sd0,   64'sd0};
+    end else begin
+      ds62 <= nxt[1407:1152];
+    end
+  end
+  // register end
+
+  // register begin
+  always @(posedge clk or  posedge  rst) begin : ds63_register
+    if ( rst) begin
+      ds63 <= 64'sd0;
+    end else begin
+      ds63 <= $signed(nxt[1151:1088]);
+    end
+  end
+  // register end
+
+  // register begin
+  always @(posedge clk or  posedge  rst) begin : ds64_register
+    if ( rst) begin
+      ds64 <= {64'sd0,   64'sd0,   64'sd0,   64'sd0};
+    end else begin
+      ds64 <= nxt[1087:832];
+    end
+  end
+  // register end
+
+  // register begin
+  always @(posedge clk or  posedge  rst) begin : ds65_register
+    if ( rst) begin
+      ds65 <= 64'sd0;
+    end else begin
+      ds65 <= $signed(nxt[831:768]);
+    end
+  end
+  // register end
+
+  // register begin
+  always @(posedge clk or  posedge  rst) begin : ds66_register
+    if ( rst) begin
+      ds66 <= {{64'sd0,   64'sd0,   64'sd0,   64'sd0},   {64'sd0,   64'sd0,   64'sd0,
+                                              64'sd0}};
+    end else begin
+      ds66 <= nxt[767:256];
+    end
+  end
+  // register end
+
+  // register begin
+  always @(posedge clk or  posedge  rst) begin : ds67_register
+    if ( rst) begin
+      ds67 <= {64'sd0,   64'sd0,   64'sd0,   64'sd0};
+    end else begin
+      ds67 <= nxt[255:0];
     end
   end
   // register end

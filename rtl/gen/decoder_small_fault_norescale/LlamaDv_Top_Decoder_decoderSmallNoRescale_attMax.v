@@ -20,7 +20,7 @@ module LlamaDv_Top_Decoder_decoderSmallNoRescale_attMax
   wire signed [31:0] c$case_alt_0;
   wire signed [31:0] result_1;
   wire signed [63:0] c$app_arg;
-  // src/LlamaDv/Decoder.hs:582:1-6
+  // src/LlamaDv/Decoder.hs:615:1-6
   wire signed [31:0] \mx' ;
 
   assign result = first ? {s,   32'sd0,

@@ -16,7 +16,7 @@ module LlamaDv_Top_Decoder_decoderSmallNoRescale_attWeigh
   wire signed [63:0] c$app_arg;
   wire [1023:0] c$case_alt;
   wire [1023:0] result_0;
-  // src/LlamaDv/Decoder.hs:624:1-8
+  // src/LlamaDv/Decoder.hs:657:1-8
   wire signed [31:0] w;
   wire [511:0] c$vec;
 

@@ -10,7 +10,7 @@ module LlamaDv_Top_Decoder_decoderSmallNoRescale_normInvArg
       // Outputs
     , output wire signed [31:0] result
     );
-  // src/LlamaDv/Decoder.hs:329:1-10
+  // src/LlamaDv/Decoder.hs:350:1-10
   wire signed [63:0] x;
   wire signed [63:0] result_0;
   // src/LlamaDv/Numerics.hs:31:1-5

@@ -10,9 +10,9 @@ module LlamaDv_Top_Decoder_decoderSmallNoRescale_packShift
       // Outputs
     , output wire signed [63:0] c$case_alt
     );
-  // src/LlamaDv/Decoder.hs:781:1-9
+  // src/LlamaDv/Decoder.hs:815:1-9
   wire signed [63:0] wild2;
-  // src/LlamaDv/Decoder.hs:781:1-9
+  // src/LlamaDv/Decoder.hs:815:1-9
   wire signed [63:0] c$wild2_app_arg;
   wire signed [63:0] c$app_arg;
   wire [5:0] c$i;

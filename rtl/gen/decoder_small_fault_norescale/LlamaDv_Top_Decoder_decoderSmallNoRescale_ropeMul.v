@@ -4,23 +4,69 @@
 `timescale 100fs/100fs
 module LlamaDv_Top_Decoder_decoderSmallNoRescale_ropeMul
     ( // Inputs
-      input signed [21:0] cs
-    , input signed [21:0] sn
-    , input signed [31:0] self
-    , input signed [31:0] other
+      input signed [31:0] eta
+    , input signed [31:0] eta1
 
       // Outputs
-    , output wire [127:0] result
+    , output wire [255:0] result
     );
-  wire signed [53:0] c$app_arg;
-  wire signed [53:0] c$app_arg_0;
+  // src/LlamaDv/Decoder.hs:264:1-7
+  wire signed [14:0] c$ds1_case_alt;
+  // src/LlamaDv/Decoder.hs:264:1-7
+  wire signed [14:0] c$ds3_case_alt;
+  wire signed [29:0] c$app_arg;
+  // src/LlamaDv/Decoder.hs:264:1-7
+  wire signed [17:0] c$ds4_case_alt;
+  wire signed [32:0] c$app_arg_0;
+  // src/LlamaDv/Decoder.hs:264:1-7
+  wire signed [17:0] c$ds5_case_alt;
+  wire signed [32:0] c$app_arg_1;
+  wire signed [35:0] c$app_arg_2;
+  // src/LlamaDv/Decoder.hs:264:1-7
+  wire [14:0] xh;
+  // src/LlamaDv/Decoder.hs:264:1-7
+  wire [14:0] xh_0;
+  // src/LlamaDv/Decoder.hs:264:1-7
+  wire [16:0] xl;
+  // src/LlamaDv/Decoder.hs:264:1-7
+  wire [16:0] xl_0;
+  // src/LlamaDv/Decoder.hs:264:1-7
+  wire [31:0] ds2;
+  // src/LlamaDv/Decoder.hs:264:1-7
+  wire [31:0] ds;
 
-  assign c$app_arg = other * sn;
+  assign c$ds1_case_alt = $signed(xh);
 
-  assign c$app_arg_0 = self * cs;
+  assign c$ds3_case_alt = $signed(xh_0);
 
-  assign result = {$signed({{(64-54) {c$app_arg_0[54-1]}},c$app_arg_0}),
-                   $signed({{(64-54) {c$app_arg[54-1]}},c$app_arg})};
+  assign c$app_arg = c$ds3_case_alt * c$ds1_case_alt;
+
+  assign c$ds4_case_alt = $signed(({1'b0,xl}));
+
+  assign c$app_arg_0 = c$ds3_case_alt * c$ds4_case_alt;
+
+  assign c$ds5_case_alt = $signed(({1'b0,xl_0}));
+
+  assign c$app_arg_1 = c$ds5_case_alt * c$ds1_case_alt;
+
+  assign c$app_arg_2 = c$ds5_case_alt * c$ds4_case_alt;
+
+  assign result = {$signed({{(64-30) {c$app_arg[30-1]}},c$app_arg}),
+                   $signed({{(64-33) {c$app_arg_0[33-1]}},c$app_arg_0}),
+                   $signed({{(64-33) {c$app_arg_1[33-1]}},c$app_arg_1}),
+                   $signed({{(64-36) {c$app_arg_2[36-1]}},c$app_arg_2})};
+
+  assign xh = ds[31:17];
+
+  assign xh_0 = ds2[31:17];
+
+  assign xl = ds[16:0];
+
+  assign xl_0 = ds2[16:0];
+
+  assign ds2 = ((($unsigned(eta))));
+
+  assign ds = ((($unsigned(eta1))));
 
 
 endmodule

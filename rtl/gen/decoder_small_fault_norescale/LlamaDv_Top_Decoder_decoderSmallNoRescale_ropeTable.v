@@ -13,7 +13,7 @@ module LlamaDv_Top_Decoder_decoderSmallNoRescale_ropeTable
   wire signed [31:0] c$app_arg;
   wire signed [31:0] c$app_arg_0;
   wire signed [63:0] c$app_arg_1;
-  // src/LlamaDv/Decoder.hs:245:1-9
+  // src/LlamaDv/Decoder.hs:255:1-9
   wire [7:0] a;
   wire [4095:0] c$vecFlat;
   wire [4095:0] c$vecFlat_0;

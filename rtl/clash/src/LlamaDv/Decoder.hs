@@ -66,25 +66,26 @@ data DecoderFault
 type AttOut = (Unsigned 1, Unsigned 2, Unsigned 5, Vec 16 F)
 
 -- | Phases of a token. Element loops run the counter @i@; 'Rope' takes two cycles
--- per element (partner, then element and its products; the rounded element is written
--- on the next) and 'Pack' two passes of 16 (the maximum, its exponent and the shift
--- amount in 20 clocks, then the mantissas in 16 more). 'NormApply' forms each
--- element in two registered multiplications and writes it two clocks after it entered.
--- The divisions run on the sequential reciprocal unit ('Recip', two quotient bits per
--- clock): 'AttRcp' starts 1/denominator of a head and 'AttDiv' waits for it (21
--- clocks); 'Silu' forms the first sigmoid's denominator 1 + exp(-x) in 'SiluExpClocks'
--- stages and starts its division, then per element 'SiluDiv' waits for it (12 clocks)
--- while the next element's denominator goes through the same stages and the element
--- before is gated and written ('siluGatePipe'), then registers the quotient with its
--- x and starts the next element's division; 'SiluQuant' gates and writes the
--- last element. 'AttFin' normalises a head one lane per clock (product, rounding, write:
--- 18 clocks, see 'attFinMul'). 'NormInv' takes eight clocks (counter @i@): the mean square, the seed of
--- 1/sqrt, one multiplication of its Newton step each, then the step's rounding, shift
--- and saturation. 'AttRun' takes 'AttClocks' clocks per KV row (sub-step counter
--- 'aStep', see 'attStep' below): the online softmax carries its state from row to row,
--- so a row's stages run one after the other, with their intermediate values in
--- registers. Each stage's arithmetic is a component of its own, so a timing report
--- names it.
+-- per element (partner, then element and its products' tiles; their sums are formed on
+-- the next and the rounded element is written on the one after) and 'Pack' two passes
+-- of 16 (the maximum, its exponent and the shift amount in 20 clocks, then the
+-- mantissas in 16 more). 'NormApply' forms each element in two pipelined
+-- multiplications and writes it seven clocks after it entered. The divisions run on
+-- the sequential reciprocal unit ('Recip', two quotient bits per clock): 'AttRcp'
+-- starts 1/denominator of a head and 'AttDiv' waits for it (21 clocks); 'Silu' forms
+-- the first sigmoid's denominator 1 + exp(-x) in 'SiluExpClocks' stages and starts its
+-- division, then per element 'SiluDiv' waits for it (12 clocks) while the next
+-- element's denominator goes through the same stages and the element before is gated
+-- and written ('siluGatePipe'), then registers the quotient with its x and starts the
+-- next element's division; 'SiluQuant' gates and writes the last element. 'AttFin'
+-- normalises a head one lane per clock (product tiles, sum, rounding, write: 19 clocks,
+-- see 'attFinMul'). 'NormInv' takes 13 clocks (counter @i@): the mean square, the seed
+-- of 1/sqrt, the three multiplications of its Newton step in three clocks each (tiles,
+-- sum, rounding), then the step's rounding, shift and saturation. 'AttRun' takes
+-- 'AttClocks' clocks per KV row (sub-step counter 'aStep', see 'attStep' below): the
+-- online softmax carries its state from row to row, so a row's stages run one after
+-- the other, with their intermediate values in registers. Each stage's arithmetic is a
+-- component of its own, so a timing report names it.
 data DecPhase
   = Idle | Embed | NormSs | NormInv | NormApply | NormQuant
   | MvRun | MvPost | Rope | Pack | AttRun | AttRcp | AttDiv | AttFin | AttQuant
@@ -104,7 +105,7 @@ data DecState = DecState
   , i :: Unsigned 8
   , normK :: Unsigned 2      -- ^ 0 attention, 1 FFN, 2 final
   , ssR :: Wide             -- ^ sum of squares; in 'NormInv' the normalised mantissa
-  , isqT :: F                -- ^ 'NormInv': the seed squared, then times the mantissa
+  , isqT :: F                -- ^ 'NormInv': the seed squared, then 3 - its product with the mantissa
   , isqSh :: Signed 6        -- ^ 'NormInv': the even shift (-18..10)
   , rinvR :: F               -- ^ 1/rms; in 'NormInv' the LUT seed
   , vinMax :: Unsigned 32    -- ^ largest magnitude written to the matvec input so far
@@ -138,9 +139,9 @@ data DecState = DecState
   , aAcc :: Vec 16 Wide      -- ^ 'AttRun': acc * a, then rounded
   , aVt :: Vec 16 Wide       -- ^ 'AttRun': v * b, then shifted (vterm)
   , isqA :: ShsatAmt         -- ^ 'NormInv': the final shift amount of the Newton step
-  , nP :: F                  -- ^ 'NormApply': x * rinv of the element before
-  , nG :: F                  -- ^ 'NormApply': its gain
-  , nO :: F                  -- ^ 'NormApply': the output element two before
+  , nP :: F                  -- ^ 'NormApply': x * rinv, rounded
+  , nG :: Vec 4 F            -- ^ 'NormApply': the gains of the last four elements
+  , nO :: F                  -- ^ 'NormApply': the output element, to be written
   , sExp :: ExpPipe          -- ^ 'Silu' / 'SiluDiv': 1 + expF (-x) of the next element, in stages
   , sX :: F                  -- ^ 'SiluDiv': the element being divided
   , sXn :: F                 -- ^ 'SiluDiv': the next element (what 'sExp' started from)
@@ -148,17 +149,26 @@ data DecState = DecState
   , ropeB :: Wide            -- ^ 'Rope': its partner times sin
   , ropeCs :: Signed 22      -- ^ 'Rope': cos of the element's pair
   , ropeSn :: Signed 22      -- ^ 'Rope': its sin
-  , finP :: Wide             -- ^ 'AttFin': a lane of the accumulator times the reciprocal
+  , finP :: Wide             -- ^ 'AttFin': a lane of the accumulator times the reciprocal ('finT' summed)
   , packY :: Wide            -- ^ 'Pack': the element shifted by the head's exponent ('packShift')
   , packA :: Unsigned 32     -- ^ 'Pack': the magnitude of the element read the clock before
   , packD :: F               -- ^ 'Pack': the element read the clock before (pass two)
   , packAm :: ShsatAmt       -- ^ 'Pack': the shift under the head's exponent ('packAmt')
   , packR :: Bool            -- ^ 'Pack': whether that shift rounds
   , absR :: Unsigned 32      -- ^ the magnitude of the element last written to the matvec input
-  , sT :: Tiles              -- ^ 'SiluDiv': the product tiles of x * sigmoid, then of the gate
-  , sS :: Wide               -- ^ 'SiluDiv': sigmoid(x) (the quotient), then the tiles' sum
+  , sT :: Tiles              -- ^ 'SiluDiv': the product tiles of x * sigmoid, then of the gate;
+                             --   'NormInv': of its products
+  , sS :: Wide               -- ^ 'SiluDiv': sigmoid(x) (the quotient), then the tiles' sum;
+                             --   'NormInv': the tiles' sum
   , sY :: F                  -- ^ 'SiluDiv': the W3 output element of the gate
   , sO :: F                  -- ^ 'SiluDiv': the gated element, to be written
+  , nX :: F                  -- ^ 'NormApply': the element read
+  , nT :: Tiles              -- ^ 'NormApply': the tiles of x * rinv
+  , nS :: Wide               -- ^ 'NormApply': their sum
+  , nTg :: Tiles             -- ^ 'NormApply': the tiles of x * rinv * gain
+  , nSg :: Wide              -- ^ 'NormApply': their sum
+  , ropeT :: Vec 2 Tiles     -- ^ 'Rope': the tiles of the element times cos, its partner times sin
+  , finT :: Tiles            -- ^ 'AttFin': the tiles of a lane times the reciprocal
   } deriving (Generic, NFDataX, Show)
 
 -- | The matvec engine's counters and pipeline, registered apart from 'DecState': they
@@ -238,7 +248,7 @@ ropeV p x = concat (imap rot (unconcat d2 x))
     rot :: Index n -> Vec 2 F -> Vec 2 F
     rot k v = let (a, b) = ropePair p (fromIntegral k) (head v) (last v) in a :> b :> Nil
 
--- | Element @e@ of a rotated vector from its own value and its pair partner's, in three
+-- | Element @e@ of a rotated vector from its own value and its pair partner's, in four
 -- clocks: cos and sin of its pair at position @p@ (table entries in [-2^20, 2^20],
 -- looked up in the clock that reads the partner),
 ropeTable :: Unsigned 4 -> Unsigned 8 -> (Signed 22, Signed 22)
@@ -248,9 +258,10 @@ ropeTable p e = (resize (ropeCos16 !! a), resize (ropeSin16 !! a))
     a = resize p * 8 + (j .&. 7) :: Unsigned 8
 {-# NOINLINE ropeTable #-}
 
--- | the products self * cos and partner * sin (exact: 32 x 22-bit products),
-ropeMul :: Signed 22 -> Signed 22 -> F -> F -> (Wide, Wide)
-ropeMul cs sn self other = (resize (mul self cs), resize (mul other sn))
+-- | the products self * cos and partner * sin, each as tiles (F x F: the table entries
+-- are exact as F raws; 'mulSum' of each on the next clock),
+ropeMul :: F -> F -> Tiles
+ropeMul = mulTilesF
 {-# NOINLINE ropeMul #-}
 
 -- | then their sum (odd @e@) or difference (even @e@), rounded and saturated: 'ropePair'
@@ -277,7 +288,7 @@ mulFF a b = sat32 (rshr (resize (mul a b)) 20)
 
 -- A pipelined product for the clock: a DSP48E2 multiplies at most 27 x 18 bits
 -- (signed), so a wider product is formed as partial products of such tiles, registered
--- ('Tiles', from 'mulTilesF'), summed on the next clock ('mulSum') and
+-- ('Tiles', from 'mulTiles'), summed on the next clock ('mulSum') and
 -- rounded and saturated on the one after ('mulRound'): @mulRound (mulSum (mulTilesF a
 -- b)) == mulFF a b@. An F operand is split at bit 17 into its signed high 15 bits and
 -- its unsigned low 17 bits: x = xh * 2^17 + xl. The sum is exact in 'Wide' (or wraps
@@ -286,19 +297,28 @@ mulFF a b = sat32 (rshr (resize (mul a b)) 20)
 -- | Partial products (hh, hl, lh, ll): x * y = hh * 2^34 + (hl + lh) * 2^17 + ll.
 type Tiles = Vec 4 Wide
 
-{-# INLINE splitF #-}
-splitF :: F -> (Signed 15, Signed 18)
-splitF x = (unpack xh, unpack (0 ++# xl))
+-- | A signed value split at bit 17: its signed high part and its low 17 bits (as a
+-- non-negative 18-bit signed value).
+{-# INLINE splitS #-}
+splitS :: forall h . KnownNat h => Signed (h + 17) -> (Signed h, Signed 18)
+splitS x = (unpack xh, unpack (0 ++# xl))
   where
-    (xh, xl) = split (pack x) :: (BitVector 15, BitVector 17)
+    (xh, xl) = split (pack x) :: (BitVector h, BitVector 17)
+
+-- | The tiles of a product of an (ha + 17)-bit and an (hb + 17)-bit value: ha x hb,
+-- ha x 18, 18 x hb and 18 x 18 bits, each one DSP48E2 while ha and hb are at most 27
+-- and one of them at most 18.
+{-# INLINE mulTiles #-}
+mulTiles :: forall ha hb . (KnownNat ha, KnownNat hb) => Signed (ha + 17) -> Signed (hb + 17) -> Tiles
+mulTiles x y = resize (mul xh yh) :> resize (mul xh yl) :> resize (mul xl yh) :> resize (mul xl yl) :> Nil
+  where
+    (xh, xl) = splitS x
+    (yh, yl) = splitS y
 
 -- | The tiles of an F x F product: 15 x 15, 15 x 18, 18 x 15, 18 x 18 bits.
 {-# INLINE mulTilesF #-}
 mulTilesF :: F -> F -> Tiles
-mulTilesF x y = resize (mul xh yh) :> resize (mul xh yl) :> resize (mul xl yh) :> resize (mul xl yl) :> Nil
-  where
-    (xh, xl) = splitF x
-    (yh, yl) = splitF y
+mulTilesF = mulTiles @15 @15
 
 -- | The product from its registered tiles,
 mulSum :: Tiles -> Wide
@@ -324,7 +344,8 @@ sumSquare ss x = ss + rshr (resize (mul x x)) 20
 {-# NOINLINE sumSquare #-}
 
 -- | 1/sqrt(mean square + eps) from the sum of squares of 64 elements, in the stages of
--- 'invsqrtF' (one clock each): the mean square plus eps,
+-- 'invsqrtF' (one clock each, each product as tiles, their sum and its rounding in
+-- clocks of their own): the mean square plus eps,
 normInvArg :: Wide -> F
 normInvArg ss = sat32 (min (shiftR ss 6) 2147483647 + 10)
 {-# NOINLINE normInvArg #-}
@@ -334,19 +355,30 @@ normInv :: F -> (Wide, Wide, Sh)
 normInv = invsqrtSeed
 {-# NOINLINE normInv #-}
 
--- | the seed squared,
-normInvSquare :: F -> Wide
-normInvSquare y0 = rshr (resize (mul y0 y0)) 20
+-- | the seed squared (the LUT's seeds are below 2^20),
+normInvSquare :: F -> Tiles
+normInvSquare y0 = mulTilesF y0 y0
 {-# NOINLINE normInvSquare #-}
 
--- | times the mantissa,
-normInvTerm :: Wide -> F -> Wide
-normInvTerm mr y2 = rshr (resize (mul mr y2)) 20
+-- | rounded: y2 = y0^2,
+normInvShr :: Wide -> F
+normInvShr p = resize (rshr p 20)
+{-# NOINLINE normInvShr #-}
+
+-- | times the mantissa (below 2^22, 'invsqrtSeed' normalises it to 21 or 22 bits, so
+-- exact as an F),
+normInvTerm :: Wide -> F -> Tiles
+normInvTerm mr y2 = mulTilesF (resize mr) y2
 {-# NOINLINE normInvTerm #-}
 
+-- | rounded, and 3 - y0^2 mr from it (y0^2 mr is in [0, 2^24), so 3 - y0^2 mr is an F),
+normInvNewton :: Wide -> F
+normInvNewton p = resize (3 * one - rshr p 20)
+{-# NOINLINE normInvNewton #-}
+
 -- | and the Newton-Raphson step ('invsqrtFinish'): y0 * (3 - y0^2 mr),
-normInvStep :: F -> F -> Wide
-normInvStep y0 tt = resize (mul y0 (resize (3 * one - resize tt) :: Signed 34))
+normInvStep :: F -> F -> Tiles
+normInvStep y0 t3 = mulTilesF y0 t3
 {-# NOINLINE normInvStep #-}
 
 -- | rounded by 21 bits, and the amount of the shift back by half of sh,
@@ -364,14 +396,15 @@ normInvFinish :: ShsatAmt -> Wide -> F
 normInvFinish a y = sat32 (shsatRound a y)
 {-# NOINLINE normInvFinish #-}
 
--- | One RMSNorm output element x * rinv * gain in two clocks: x * rinv,
-normScale :: F -> F -> F
-normScale x rinv = mulFF x rinv
+-- | One RMSNorm output element x * rinv * gain in two pipelined products (tiles, sum,
+-- rounding each): x * rinv,
+normScale :: F -> F -> Tiles
+normScale = mulTilesF
 {-# NOINLINE normScale #-}
 
 -- | then times the gain.
-normGain :: F -> F -> F
-normGain xr g = mulFF xr g
+normGain :: F -> F -> Tiles
+normGain = mulTilesF
 {-# NOINLINE normGain #-}
 
 -- | The SiLU's two products, as tiles ('mulSum' and 'mulRound' follow), on one set of
@@ -654,12 +687,13 @@ attUpdate first b sd sa vt
 
 -- The head normaliser of 'AttFin' ("LlamaDv.Attention".'softFinishWith'), one lane
 -- per clock: the lane of the accumulator times the reciprocal floor(2^40 / den) (below
--- 2^42, as the unit's quotient register holds it),
-attFinMul :: Wide -> F -> Wide
-attFinMul r x = resize (mul x (resize r :: Signed 43))
+-- 2^42, as the unit's quotient register holds it), as tiles (32 x 43 bits), summed on
+-- the next clock ('mulSum'),
+attFinMul :: Wide -> F -> Tiles
+attFinMul r x = mulTiles @15 @26 x (resize r)
 {-# NOINLINE attFinMul #-}
 
--- | then rounded and saturated on the next clock.
+-- | then rounded and saturated on the clock after.
 attFinRound :: Wide -> F
 attFinRound p = sat32 (rshr p 20)
 {-# NOINLINE attFinRound #-}
@@ -902,21 +936,30 @@ step fault sIn m (iv, itok, ipos, ordy) xIn g kv rd = case phase s of
   NormInv -> only $ case i s of
     0 -> step1 { ssR = resize (normInvArg (ssR s)) }
     1 -> let (mr, y0, sh) = normInv (resize (ssR s)) in step1 { ssR = mr, rinvR = resize y0, isqSh = resize sh }
-    2 -> step1 { isqT = resize (normInvSquare (rinvR s)) }
-    3 -> step1 { isqT = resize (normInvTerm (ssR s) (isqT s)) }
-    4 -> step1 { ssR = normInvStep (rinvR s) (isqT s) }
-    5 -> let (q, a) = normInvHalf (ssR s) (resize (isqSh s)) in step1 { ssR = q, isqA = a }
-    6 -> step1 { ssR = normInvShift (ssR s) (isqA s) }
+    2 -> step1 { sT = normInvSquare (rinvR s) }
+    3 -> step1 { sS = mulSum (sT s) }
+    4 -> step1 { isqT = normInvShr (sS s) }
+    5 -> step1 { sT = normInvTerm (ssR s) (isqT s) }
+    6 -> step1 { sS = mulSum (sT s) }
+    7 -> step1 { isqT = normInvNewton (sS s) }
+    8 -> step1 { sT = normInvStep (rinvR s) (isqT s) }
+    9 -> step1 { ssR = mulSum (sT s) }
+    10 -> let (q, a) = normInvHalf (ssR s) (resize (isqSh s)) in step1 { ssR = q, isqA = a }
+    11 -> step1 { ssR = normInvShift (ssR s) (isqA s) }
     _ -> startVin NormApply s { rinvR = normInvFinish (isqA s) (ssR s) }
-  -- Three stages per element: x * rinv (with the element's gain), times the gain, the
-  -- write; element i enters at i = 0..63, and is written at i + 2.
+  -- Eight stages per element: x and its gain registered from the memories, the tiles of
+  -- x * rinv, their sum, its rounding (the gain three clocks behind, 'nG'), the tiles of
+  -- the product with the gain, their sum, its rounding, the write; element i enters at
+  -- i = 0..63, and is written at i + 7.
   NormApply ->
     let o = nO s
-        valid = i s >= 2
-        s1 = (if lastOf 65 then s { phase = NormQuant, i = 0 } else step1)
-               { nP = normScale (rdX rd) (rinvR s), nG = g, nO = normGain (nP s) (nG s)
+        valid = i s >= 7
+        s1 = (if lastOf 70 then s { phase = NormQuant, i = 0 } else step1)
+               { nX = rdX rd, nG = nG s <<+ g, nT = normScale (nX s) (rinvR s), nS = mulSum (nT s)
+               , nP = mulRound (nS s), nTg = normGain (nP s) (head (nG s)), nSg = mulSum (nTg s)
+               , nO = mulRound (nSg s)
                , absR = if valid then vinAbs o else absR s, vinMax = max (vinMax s) (absR s) }
-    in (s1, Nothing, if valid then noWrites { wrVin = Just (resize (i s - 2), o) } else noWrites)
+    in (s1, Nothing, if valid then noWrites { wrVin = Just (resize (i s - 7), o) } else noWrites)
   NormQuant -> vinQuant (case normK s of { 0 -> 0; 1 -> 4; _ -> 7 })
   MvRun ->
     let e = mE m
@@ -934,20 +977,20 @@ step fault sIn m (iv, itok, ipos, ordy) xIn g kv rd = case phase s of
     7 -> s { phase = Scan, i = 0 }
     _ -> s { phase = Resid, i = 0 }
   -- Two clocks per element e: i = 2e reads its partner and looks up cos and sin, i = 2e + 1
-  -- the element and forms the products; the next clock (i = 2e + 2) writes it. The last
-  -- write ends the loop.
+  -- the element and forms the products' tiles; the next clock (i = 2e + 2) sums them, the
+  -- one after (i = 2e + 3) writes the element. The last write ends the loop.
   Rope ->
     let e = resize (shiftR (i s) 1) :: Unsigned 7
         ep = e - 1
         base = if mat s == 0 then 0 else 64
         n = if mat s == 0 then 128 else 64
-        (pa, pb) = ropeMul (ropeCs s) (ropeSn s) (rdY rd) (partner s)
         (cs, sn) = ropeTable (pos s) (resize e)
-        s1 | lastOf n = startMv (mat s + 1) s
-           | testBit (i s) 0 = step1 { ropeA = pa, ropeB = pb }
-           | otherwise = step1 { partner = rdY rd, ropeCs = cs, ropeSn = sn }
+        s1 | lastOf (n + 1) = startMv (mat s + 1) s
+           | testBit (i s) 0 = step1 { ropeT = ropeMul (rdY rd) (resize (ropeCs s)) :> ropeMul (partner s) (resize (ropeSn s)) :> Nil }
+           | otherwise = step1 { partner = rdY rd, ropeCs = cs, ropeSn = sn
+                               , ropeA = mulSum (head (ropeT s)), ropeB = mulSum (last (ropeT s)) }
         wr = noWrites { wrRot = Just (base + ep, ropeFin (testBit ep 0) (ropeA s) (ropeB s)) }
-    in (s1, Nothing, if not (testBit (i s) 0) && i s /= 0 then wr else noWrites)
+    in (s1, Nothing, if testBit (i s) 0 && i s /= 1 then wr else noWrites)
   -- Pass one reads element i at i = 0..15, its magnitude is registered ('packA') and
   -- enters the maximum a clock later (i = 1..16); the exponent at i = 17, the shift
   -- amount under it at i = 18. Pass two reads element i - 18 at i = 18..33 ('packD'),
@@ -971,19 +1014,19 @@ step fault sIn m (iv, itok, ipos, ordy) xIn g kv rd = case phase s of
   -- The unit's last two quotient bits are formed in the cycle its count is 1.
   AttDiv -> only (if rcN (rcp sIn) == 1 then s { phase = AttFin } else s)
   -- One lane per clock, through the accumulator as a shift register: at i = 0..15 the
-  -- product of lane i (at the head), at i = 1..16 its rounding, shifted in at the tail,
-  -- at i = 2..17 the write of the lane rounded the clock before (the last) and the
-  -- running max. After 17 shifts (i = 17) the accumulator holds the normalised head,
-  -- which 'attOut' shows.
+  -- product tiles of lane i (at the head), at i = 1..16 their sum, at i = 2..17 its
+  -- rounding, shifted in at the tail, at i = 3..18 the write of the lane rounded the
+  -- clock before (the last) and its magnitude. After 18 shifts (i = 18) the accumulator
+  -- holds the normalised head, which 'attOut' shows.
   AttFin ->
     let acc = sAcc (soft s)
         o = last acc
-        valid = i s >= 2
-        s1 | lastOf 17 = if h s == 3 then s { phase = AttQuant, i = 0 } else startPack PackQ (h s + 1) s
-           | otherwise = step1 { finP = attFinMul (recipOut (rcp s)) (head acc)
+        valid = i s >= 3
+        s1 | lastOf 18 = if h s == 3 then s { phase = AttQuant, i = 0 } else startPack PackQ (h s + 1) s
+           | otherwise = step1 { finT = attFinMul (recipOut (rcp s)) (head acc), finP = mulSum (finT s)
                                , soft = (soft s) { sAcc = acc <<+ attFinRound (finP s) } }
     in ( s1 { absR = if valid then vinAbs o else absR s, vinMax = max (vinMax s) (absR s) }, Nothing
-       , if valid then noWrites { wrVin = Just (resize (h s) * 16 + resize (i s - 2), o) } else noWrites )
+       , if valid then noWrites { wrVin = Just (resize (h s) * 16 + resize (i s - 3), o) } else noWrites )
   AttQuant -> vinQuant 3
   Resid ->
     let x' = addF (rdX rd) (rdY rd)
@@ -1068,14 +1111,15 @@ s0 :: DecState
 s0 = DecState Idle 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 PackQ 0 (repeat 0) 0 (repeat 0) 0 0 0
               (Soft 0 0 (repeat 0)) 0 0 0 recipIdle
               0 (repeat 0) 0 amt0 0 (expIn 0) (expIn 0) 0 (repeat 0) (repeat 0)
-              amt0 0 0 0 (expIn 0) 0 0 0 0 0 0 0 0
+              amt0 0 (repeat 0) 0 (expIn 0) 0 0 0 0 0 0 0 0
               0 0 amt0 False 0 (repeat 0) 0 0 0
+              0 (repeat 0) 0 (repeat 0) 0 (repeat (repeat 0)) (repeat 0)
 
 -- | The head the state has normalised, on the last cycle of its 'AttFin' (the
 -- accumulator register then holds the output row).
 attOut :: DecState -> Maybe AttOut
 attOut s
-  | phase s == AttFin && i s == 17 = Just (layer s, h s, upd s, sAcc (soft s))
+  | phase s == AttFin && i s == 18 = Just (layer s, h s, upd s, sAcc (soft s))
   | otherwise = Nothing
 
 -- | The element of the embedding row @(m, e)@ that 'Embed' loads.
@@ -1152,6 +1196,13 @@ stateRegisters nxt =
     <*> reg sS
     <*> reg sY
     <*> reg sO
+    <*> reg nX
+    <*> reg nT
+    <*> reg nS
+    <*> reg nTg
+    <*> reg nSg
+    <*> reg ropeT
+    <*> reg finT
   where
     reg :: forall a . NFDataX a => (DecState -> a) -> Signal dom a
     reg field = register (field s0) (field <$> nxt)
