@@ -229,20 +229,6 @@ def test_changed_source_rebuilds(tmp_path: Path) -> None:
     assert json.loads((dut.build_dir / runner.STAMP_NAME).read_text())["hash"] != first
 
 
-def test_verilator_function_split_is_a_default_a_dut_can_override(tmp_path: Path) -> None:
-    dut = DutBuild(name="counter", sim="verilator", sources=[tmp_path / "counter.v"], toplevel="counter",
-                   build_root=tmp_path)
-    args = dut.effective_build_args(coverage=True)
-    assert args[args.index("--output-split-cfuncs") + 1] == "2000"
-    assert args[args.index("--output-split") + 1] == "0"
-    own = DutBuild(name="counter", sim="verilator", sources=dut.sources, toplevel="counter", build_root=tmp_path,
-                   build_args=["--output-split-cfuncs", "500"])
-    assert own.effective_build_args().count("--output-split-cfuncs") == 1
-    assert "500" in own.effective_build_args()
-    icarus = DutBuild(name="counter", sim="icarus", sources=dut.sources, toplevel="counter", build_root=tmp_path)
-    assert "--output-split-cfuncs" not in icarus.effective_build_args()
-
-
 @pytest.mark.sim
 def test_waves_and_coverage(sim: str, counter_src: Path, shared_dir: Path, seed: int) -> None:
     dut = counter_dut(sim, counter_src, shared_dir)

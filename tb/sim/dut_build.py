@@ -29,11 +29,6 @@ VERILATOR_SPLIT_ARGS: tuple[str, ...] = ("--output-split", "0")
 CFG_CXXFLAGS_PCH_I, so the precompiled-header build of a model large enough to be split
 (a Clash decoder) fails to compile. Models under the split threshold (every HLS kernel)
 are one file anyway, so their build does not change."""
-VERILATOR_CFUNC_SPLIT_ARGS: tuple[str, ...] = ("--output-split-cfuncs", "2000")
-"""Generated functions split at 2 000 statements (Verilator's default: at the file split,
-off with --output-split 0). The C++ compiler's time grows faster than a function's size:
-a coverage build of a big combinational Clash top takes 62 instead of 134 CPU-s, the
-prefill's 176 instead of 215, and their runs are as fast (docs/performance.md)."""
 
 STAMP_NAME = "llama-dv-build.json"
 RUN_RECORD_NAME = "run.json"
@@ -118,10 +113,8 @@ class DutBuild:
         """``build_args`` plus what coverage/waves need on this simulator."""
         args = list(self.build_args)
         if self.sim == "verilator":
-            if not any(a == "--output-split" for a in args):
+            if not any(a.startswith("--output-split") for a in args):
                 args += VERILATOR_SPLIT_ARGS
-            if not any(a == "--output-split-cfuncs" for a in args):
-                args += VERILATOR_CFUNC_SPLIT_ARGS
             if coverage:
                 args += [a for a in VERILATOR_COVERAGE_ARGS if a not in args]
             if waves:
